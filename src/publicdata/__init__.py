@@ -1,0 +1,3 @@
+"""publicdata: an open-source public data platform."""
+
+__version__ = "0.1.0"

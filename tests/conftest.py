@@ -1,0 +1,1 @@
+"""Shared test configuration. Fixtures for databases live in tests/fixtures.py."""
