@@ -1,0 +1,87 @@
+"""One Settings object: PUBLICDATA_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Jurisdiction(StrEnum):
+    """Selects the SLA numbers: the city rules (002) or the district rules (004, Changning)."""
+
+    CITY = "city"
+    DISTRICT = "district"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PUBLICDATA_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="Folder for the SQLite file, data and keys.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite in var_dir.")
+    data_dir: Path | None = Field(default=None, description="Data store folder; default: var_dir/data.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs sessions and CSRF tokens; generated and kept in var_dir if unset."
+    )
+    jurisdiction: Jurisdiction = Jurisdiction.CITY
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "zh"
+    # Login lockout (SEC-1): failures within the window lock the account for lock_minutes.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    token_max_days: int = 365
+    # argon2id cost (RFC 9106 second recommendation by default); tests lower it to keep the suite fast.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    session_max_age_hours: int = 12
+
+    @field_validator("var_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'publicdata.sqlite3'}"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return (self.data_dir or self.var_dir / "data").expanduser().resolve()
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.var_dir / "keys"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated on first run and kept (mode 0600) under var_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return self.persisted_secret("secret_key")
+
+    def persisted_secret(self, name: str) -> str:
+        """A random key generated once and kept under var_dir/keys (e.g. the PII hashing key, which
+        must not change when the session key is rotated)."""
+        path = self.keys_dir / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting together must not write two different keys.
+        try:
+            with open(path, "x", encoding="ascii") as handle:
+                handle.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

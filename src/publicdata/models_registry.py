@@ -1,0 +1,8 @@
+"""Import every domain's tables so Base.metadata is complete (Alembic and tests use this)."""
+
+from publicdata.audit import tables as audit_tables
+from publicdata.catalog import tables as catalog_tables
+from publicdata.db import Base
+from publicdata.identity import tables as identity_tables
+
+__all__ = ["Base", "audit_tables", "catalog_tables", "identity_tables"]
