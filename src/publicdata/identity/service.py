@@ -144,11 +144,8 @@ def list_organizations(
         orgs = session.scalars(
             query.order_by(Organization.kind, Organization.code).offset(offset).limit(limit)
         )
-        counts = dict(
-            session.execute(select(Dataset.provider_id, func.count()).group_by(Dataset.provider_id))
-            .tuples()
-            .all()
-        )
+        counted = session.execute(select(Dataset.provider_id, func.count()).group_by(Dataset.provider_id))
+        counts: dict[str, int] = {provider_id: n for provider_id, n in counted}
         return total, [organization_out(o, counts.get(o.id, 0)) for o in orgs]
 
 
