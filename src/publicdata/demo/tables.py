@@ -14,14 +14,16 @@ from collections.abc import Iterator
 from publicdata.demo.specs import DatasetSpec
 from publicdata.demo.tables_base import GENERIC, Maker, Row, RowDict, fallback_value
 from publicdata.demo.tables_economy import MAKERS as ECONOMY_MAKERS
-from publicdata.demo.tables_health_env import MAKERS as HEALTH_ENV_MAKERS
+from publicdata.demo.tables_environment import MAKERS as ENVIRONMENT_MAKERS
+from publicdata.demo.tables_health import MAKERS as HEALTH_MAKERS
 from publicdata.demo.tables_places import MAKERS as PLACE_MAKERS
 from publicdata.demo.tables_services import MAKERS as SERVICE_MAKERS
 from publicdata.demo.tables_transport import MAKERS as TRANSPORT_MAKERS
 
 MAKERS: dict[str, Maker] = {
     **TRANSPORT_MAKERS,
-    **HEALTH_ENV_MAKERS,
+    **HEALTH_MAKERS,
+    **ENVIRONMENT_MAKERS,
     **ECONOMY_MAKERS,
     **SERVICE_MAKERS,
     **PLACE_MAKERS,
