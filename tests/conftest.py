@@ -113,6 +113,7 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
         url = f"sqlite:///{db_file}"
     return Settings(
         var_dir=tmp_path / "var",
+        tick_interval_minutes=0,  # tests call tick() themselves
         database_url=url,
         secret_key="test-secret-key-not-for-production",
         argon2_time_cost=1,

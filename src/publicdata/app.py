@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from publicdata import __version__
+from publicdata.audit.api import router as audit_router
+from publicdata.audit.service import record_api_call
 from publicdata.catalog.api import router as catalog_router
+from publicdata.catalog.review_api import router as open_list_review_router
 from publicdata.config import Settings, get_settings
 from publicdata.http import install_error_handlers
 from publicdata.identity.api import router as identity_router
+from publicdata.identity.permissions import Principal
+from publicdata.notifications.api import router as inbox_router
 from publicdata.platform import Platform
+from publicdata.workdays.api import router as calendar_router
+from publicdata.workorders.api import router as workorders_router
+from publicdata.workorders.scheduled import start_ticker
+
+CallNext = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(platform: Platform | None = None, *, settings: Settings | None = None) -> FastAPI:
@@ -20,7 +32,12 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Timed duties (overdue work orders, reminders, mail) run in-process; several servers may tick
+        # at once because each duty locks its rows and acts once. 0 minutes turns it off.
+        stop = start_ticker(platform) if platform.settings.tick_interval_minutes > 0 else None
         yield
+        if stop is not None:
+            stop.set()
         platform.close()
 
     app = FastAPI(
@@ -36,6 +53,28 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     install_error_handlers(app)
     app.include_router(identity_router)
     app.include_router(catalog_router)
+    app.include_router(audit_router)
+    app.include_router(open_list_review_router)
+    app.include_router(workorders_router)
+    app.include_router(inbox_router)
+    app.include_router(calendar_router)
+
+    @app.middleware("http")
+    async def trace_token_calls(request: Request, call_next: CallNext) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        principal = getattr(request.state, "principal", None)
+        if isinstance(principal, Principal) and principal.token_id:
+            await run_in_threadpool(
+                record_api_call,
+                platform,
+                actor=principal,
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        return response
 
     @app.get("/api/v1/health", operation_id="health", tags=["platform"])
     def health() -> dict[str, str]:

@@ -10,11 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from publicdata.audit.cli import audit_app
 from publicdata.config import get_settings
 from publicdata.errors import AppError
 from publicdata.identity.model import OrgKind, Role
 from publicdata.identity.permissions import SYSTEM
 from publicdata.platform import Platform
+from publicdata.workdays.cli import calendar_app
+from publicdata.workorders.cli import tick_command
 
 app = typer.Typer(
     help="publicdata — 公共数据开放平台 (public data platform) command line.", no_args_is_help=True
@@ -25,6 +28,11 @@ dataset_app = typer.Typer(help="Manage datasets.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+app.command("tick", help="Run the timed duties once: overdue work orders, escalations, reminders, mail.")(
+    tick_command
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -247,3 +255,8 @@ def dataset_list(
 
 if __name__ == "__main__":
     app()
+
+
+app.command("tick", help="Run the timed duties once: overdue orders, escalations, reminders, mail.")(
+    tick_command
+)

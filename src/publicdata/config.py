@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     session_max_age_hours: int = 12
+    # E-mail (notifications): an empty smtp_host keeps mail in the outbox table, marked "skipped".
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "publicdata@localhost"
+    # Scheduled duties (`publicdata tick`; `serve` runs it in-process every tick_interval_minutes; 0 = off).
+    tick_interval_minutes: int = 5
+    # Audit log retention floors (SHR-6, PLT-8): the purge never removes records younger than
+    # audit_retention_days (>= 3 years), nor network / API-call logs (api.call, auth.*) younger than
+    # audit_network_log_retention_days (>= 6 months). Values below the legal minimum are refused.
+    audit_retention_days: int = Field(default=1096, ge=1096)
+    audit_network_log_retention_days: int = Field(default=183, ge=183)
 
     @field_validator("var_dir", mode="after")
     @classmethod

@@ -95,10 +95,12 @@ def _sqlite_begin(conn: Any) -> None:
 class Database:
     """An engine and its session factory; one per process (and one per test database)."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, session_info: dict[str, Any] | None = None, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # session_info travels with every session (e.g. the audit log's IP salt), so code that only
+        # holds a session still sees this platform's settings rather than process-wide ones.
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info or {})
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,5 +4,16 @@ from publicdata.audit import tables as audit_tables
 from publicdata.catalog import tables as catalog_tables
 from publicdata.db import Base
 from publicdata.identity import tables as identity_tables
+from publicdata.notifications import tables as notification_tables
+from publicdata.workdays import tables as workday_tables
+from publicdata.workorders import tables as workorder_tables
 
-__all__ = ["Base", "audit_tables", "catalog_tables", "identity_tables"]
+__all__ = [
+    "Base",
+    "audit_tables",
+    "catalog_tables",
+    "identity_tables",
+    "notification_tables",
+    "workday_tables",
+    "workorder_tables",
+]

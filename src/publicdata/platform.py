@@ -22,7 +22,10 @@ class Platform:
     @classmethod
     def from_settings(cls, settings: Settings) -> Platform:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings=settings, db=Database(settings.resolved_database_url))
+        salt = settings.persisted_secret("ip_salt").encode()
+        return cls(
+            settings=settings, db=Database(settings.resolved_database_url, session_info={"ip_salt": salt})
+        )
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:

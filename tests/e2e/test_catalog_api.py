@@ -123,6 +123,20 @@ def test_edits_are_checked_against_the_revision(client: TestClient, actors: Acto
     assert client.get(f"/api/v1/datasets/{d['code']}", headers=h).json()["notes"] == "第一次"
 
 
+@pytest.mark.req("CAT-6")
+def test_a_listed_entry_changes_only_through_an_open_list_change(client: TestClient, actors: Actors) -> None:
+    d = create(client, actors)
+    client.post(f"/api/v1/datasets/{d['code']}/publish", headers=auth_header(actors.tokens["admin"]))
+    for who in ("staff_a", "admin"):
+        edit = client.patch(
+            f"/api/v1/datasets/{d['code']}",
+            json={"revision": 1, "notes": "绕过审核"},
+            headers=auth_header(actors.tokens[who]),
+        )
+        assert edit.status_code == 409 and edit.json()["error"]["code"] == "review_required", edit.text
+    assert client.get(f"/api/v1/datasets/{d['code']}").json()["notes"] != "绕过审核"
+
+
 @pytest.mark.req("CAT-7", "QUA-4")
 def test_lifecycle_suspend_reopen_static(client: TestClient, actors: Actors) -> None:
     admin = auth_header(actors.tokens["admin"])

@@ -1,4 +1,5 @@
-"""Audit tables: the append-only entries and the single head row writers lock to extend the chain."""
+"""Audit tables: the append-only entries, the single head row writers lock to extend the chain, and
+the signed checkpoints."""
 
 from __future__ import annotations
 
@@ -45,3 +46,26 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRecord(Base):
+    """A signed head of the chain (`signing.Checkpoint`), stored as fields and as its exported JSON.
+
+    Rows with `purged_through_seq` set record a retention purge: the database guard (migration 0002) lets
+    DELETE on audit_entries remove only rows at or below the highest such seq, so a purge must first store
+    its signed checkpoint. Append-only like the entries: UPDATE and DELETE are refused by triggers.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    purged_through_seq: Mapped[int | None] = mapped_column(BigInteger)
+    entry_count: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(120))
+    exported: Mapped[str] = mapped_column(Text)  # checkpoint_to_json(...), exactly as handed out

@@ -6,9 +6,11 @@ reasons), §10; 004 §21–23. No web or database imports here.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -415,3 +417,34 @@ def open_list_problems(entry: OpenListEntry) -> list[tuple[str, str]]:
 def slugify_code(prefix: str, number: int) -> str:
     """Stable human-readable identifiers such as 'SH-JTW-0003'."""
     return f"{prefix}-{number:04d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# CAT-8: data is updated as often as declared. The next update is due one declared period after the
+# last data update (calendar periods, not working days); real-time and daily data are due the next
+# day. Irregular and static data have no due date.
+# ---------------------------------------------------------------------------------------------
+
+_PERIOD_MONTHS = {UpdateFrequency.MONTHLY: 1, UpdateFrequency.QUARTERLY: 3, UpdateFrequency.YEARLY: 12}
+_PERIOD_DAYS = {UpdateFrequency.REALTIME: 1, UpdateFrequency.DAILY: 1, UpdateFrequency.WEEKLY: 7}
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def next_update_due(frequency: UpdateFrequency, last_update: date) -> date | None:
+    """The date by which the next data update is due (None for irregular and static data)."""
+    if frequency in _PERIOD_DAYS:
+        return last_update + timedelta(days=_PERIOD_DAYS[frequency])
+    if frequency in _PERIOD_MONTHS:
+        return _add_months(last_update, _PERIOD_MONTHS[frequency])
+    return None
+
+
+def update_overdue(due: date | None, today: date) -> bool:
+    """Overdue once the whole due date has passed without an update."""
+    return due is not None and today > due

@@ -164,6 +164,10 @@ class DatasetOut(BaseModel):
     updated_at: datetime
     published_at: datetime | None
     resources: list[ResourceOut]
+    # CAT-8: when the next data update is due (from the declared frequency) and whether it is late.
+    last_data_update_at: datetime | None = None
+    update_due_date: date | None = None
+    update_overdue: bool = False
 
 
 class DatasetSummary(BaseModel):
@@ -181,6 +185,8 @@ class DatasetSummary(BaseModel):
     tags: list[str]
     updated_at: datetime
     published_at: datetime | None
+    update_due_date: date | None = None
+    update_overdue: bool = False
 
 
 class TaxonomyOut(BaseModel):

@@ -249,11 +249,13 @@ def update_dataset(platform: Platform, *, actor: Principal, ref: str, patch: Dat
                 code="stale_revision",
                 details={"current_revision": dataset.revision},
             )
-        if DatasetState(dataset.state) in (DatasetState.IN_REVIEW, DatasetState.WITHDRAWN):
+        if DatasetState(dataset.state) is not DatasetState.DRAFT:
+            # CAT-6: once listed, an entry changes only through an open-list change work order.
             raise Conflict(
-                f"a dataset that is {dataset.state} cannot be edited",
-                message_zh="审核中或已撤回的数据集不可编辑",
-                code="not_editable",
+                f"a dataset that is {dataset.state} cannot be edited directly; submit an open-list change",
+                message_zh="仅草稿可直接编辑；已发布条目的变更请提交开放清单变更工单",
+                code="review_required",
+                details={"state": dataset.state},
             )
         merged = as_input(dataset).model_dump()
         changes = patch.model_dump(exclude_unset=True, exclude={"revision"})
@@ -389,9 +391,13 @@ def publish_dataset(platform: Platform, *, actor: Principal, ref: str, note: str
         return dataset_out(dataset)
 
 
-def apply_publication(session: Session, *, actor: Principal, dataset: Dataset, note: str = "") -> None:
+def apply_publication(
+    session: Session, *, actor: Principal, dataset: Dataset, note: str = "", republish: bool = False
+) -> None:
+    """Publish (or, with `republish`, record a reviewed new version of a published entry)."""
     current = DatasetState(dataset.state)
-    model.check_transition(current, DatasetState.PUBLISHED)
+    if not (republish and current is DatasetState.PUBLISHED):
+        model.check_transition(current, DatasetState.PUBLISHED)
     validate_entry(as_input(dataset))
     dataset.state = DatasetState.PUBLISHED.value
     dataset.published_at = dataset.published_at or utcnow()
@@ -422,30 +428,7 @@ def change_state(
         raise ValidationFailed("a reason is required", message_zh="须说明理由", details=[{"field": "reason"}])
     with platform.db.transaction() as session:
         dataset = find_dataset(session, ref)
-        current = DatasetState(dataset.state)
-        try:
-            model.check_transition(current, target)
-        except model.LifecycleError as exc:
-            raise Conflict(
-                str(exc), message_zh="数据集当前状态不允许此操作", code="invalid_transition"
-            ) from exc
-        dataset.state = target.value
-        dataset.updated_at = utcnow()
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action=f"dataset.state.{target.value}",
-            subject_type="dataset",
-            subject_id=dataset.id,
-            organization_id=dataset.provider_id,
-            details={
-                "from": current.value,
-                "to": target.value,
-                "reason": reason,
-                "content_hash": content_hash(dataset),
-            },
-        )
+        transition_dataset(session, actor=actor, dataset=dataset, target=target, reason=reason)
         return dataset_out(dataset)
 
 
@@ -550,3 +533,72 @@ def resource_file(
             details={"dataset": dataset.code},
         )
         return ResourceOut.model_validate(resource), resource.file_path
+
+
+# ---------------------------------------------------------------------------------------------
+# Session-level steps for the review workflow (catalog/review.py), inside its transaction.
+# ---------------------------------------------------------------------------------------------
+
+
+def merged_entry(dataset: Dataset, changes: dict[str, Any]) -> DatasetIn:
+    """The stored entry with `changes` (DatasetPatch fields) applied, validated as a whole."""
+    merged = as_input(dataset).model_dump()
+    merged.update(changes)
+    data = DatasetIn.model_validate(merged)
+    validate_entry(data)
+    return data
+
+
+def apply_entry_changes(
+    session: Session, *, actor: Principal, dataset: Dataset, changes: dict[str, Any], note: str = ""
+) -> None:
+    """Apply reviewed changes to an entry (validated), bump its revision, audit with content hashes."""
+    data = merged_entry(dataset, changes)
+    before = content_hash(dataset)
+    _apply(dataset, data)
+    dataset.revision += 1
+    dataset.updated_at = utcnow()
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="dataset.update",
+        subject_type="dataset",
+        subject_id=dataset.id,
+        organization_id=dataset.provider_id,
+        details={
+            "changed": sorted(changes),
+            "before_hash": before,
+            "content_hash": content_hash(dataset),
+            "revision": dataset.revision,
+            "note": note,
+        },
+    )
+
+
+def transition_dataset(
+    session: Session, *, actor: Principal, dataset: Dataset, target: DatasetState, reason: str
+) -> None:
+    """Move a dataset along its lifecycle inside the caller's transaction (audited)."""
+    current = DatasetState(dataset.state)
+    try:
+        model.check_transition(current, target)
+    except model.LifecycleError as exc:
+        raise Conflict(str(exc), message_zh="数据集当前状态不允许此操作", code="invalid_transition") from exc
+    dataset.state = target.value
+    dataset.updated_at = utcnow()
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action=f"dataset.state.{target.value}",
+        subject_type="dataset",
+        subject_id=dataset.id,
+        organization_id=dataset.provider_id,
+        details={
+            "from": current.value,
+            "to": target.value,
+            "reason": reason,
+            "content_hash": content_hash(dataset),
+        },
+    )

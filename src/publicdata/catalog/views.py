@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from publicdata.catalog import model
 from publicdata.catalog.schemas import (
     ConditionIn,
@@ -13,8 +15,10 @@ from publicdata.catalog.schemas import (
     ResourceOut,
 )
 from publicdata.catalog.tables import Dataset
+from publicdata.db import utcnow
 from publicdata.identity.tables import Organization
 from publicdata.reference.divisions import full_name
+from publicdata.workdays.model import shanghai_date
 
 
 def area_name(code: str) -> str | None:
@@ -29,7 +33,23 @@ def provider_ref(org: Organization) -> ProviderRef:
     return ProviderRef(id=org.id, code=org.code, name=org.name, name_en=org.name_en, kind=org.kind)
 
 
+def last_data_update(dataset: Dataset) -> datetime | None:
+    """When the data last changed: publication or the newest resource, whichever is later."""
+    moments = [m for m in [dataset.published_at, *(r.created_at for r in dataset.resources)] if m is not None]
+    return max(moments) if moments else None
+
+
+def update_status(dataset: Dataset, now: datetime | None = None) -> tuple[datetime | None, date | None, bool]:
+    """(last data update, next update due date, overdue) for CAT-8; only published data is due."""
+    last = last_data_update(dataset)
+    if dataset.state != model.DatasetState.PUBLISHED.value or last is None:
+        return last, None, False
+    due = model.next_update_due(model.UpdateFrequency(dataset.update_frequency), shanghai_date(last))
+    return last, due, model.update_overdue(due, shanghai_date(now or utcnow()))
+
+
 def dataset_out(dataset: Dataset) -> DatasetOut:
+    last_update, update_due, update_late = update_status(dataset)
     grading = model.Grading(dataset.grade_personal, dataset.grade_organizational, dataset.grade_object)
     return DatasetOut(
         id=dataset.id,
@@ -68,10 +88,14 @@ def dataset_out(dataset: Dataset) -> DatasetOut:
         updated_at=dataset.updated_at,
         published_at=dataset.published_at,
         resources=[ResourceOut.model_validate(r) for r in dataset.resources],
+        last_data_update_at=last_update,
+        update_due_date=update_due,
+        update_overdue=update_late,
     )
 
 
 def dataset_summary(dataset: Dataset) -> DatasetSummary:
+    _last, update_due, update_late = update_status(dataset)
     return DatasetSummary(
         id=dataset.id,
         code=dataset.code,
@@ -87,4 +111,6 @@ def dataset_summary(dataset: Dataset) -> DatasetSummary:
         tags=list(dataset.tags),
         updated_at=dataset.updated_at,
         published_at=dataset.published_at,
+        update_due_date=update_due,
+        update_overdue=update_late,
     )

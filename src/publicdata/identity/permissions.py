@@ -181,3 +181,140 @@ def can_view_user_list(p: Principal) -> Decision:
     if p.is_admin or p.has_role(Role.CENTER):
         return ALLOW
     return _deny("only the center and administrators list users", "仅平台运营机构和管理员可查看用户列表")
+
+
+def can_read_audit_log(p: Principal) -> Decision:
+    """Search, export and verify the audit log (PLT-8, SEC-1): administrators and the authority."""
+    if p.is_anonymous:
+        return SIGN_IN_FIRST
+    if p.is_admin or p.has_role(Role.AUTHORITY):
+        return ALLOW
+    return _deny(
+        "only administrators and the competent authority read the audit log",
+        "仅管理员和主管部门可查阅审计日志",
+    )
+
+
+def can_manage_audit_log(p: Principal) -> Decision:
+    """Sign checkpoints and run the retention purge: administrators only (and the CLI's system actor)."""
+    refusal = _admin_action(p)
+    if refusal is not None:
+        return refusal
+    if p.is_admin:
+        return ALLOW
+    return _deny("only administrators manage the audit log", "仅管理员可管理审计日志")
+
+
+# ---------------------------------------------------------------------------------------------
+# Working-day calendar, work orders, notifications, open-list review (issue 3).
+# ---------------------------------------------------------------------------------------------
+
+
+def can_manage_calendar(p: Principal) -> Decision:
+    """Load a year's holiday schedule: administrators only (it moves every open deadline)."""
+    refusal = _admin_action(p)
+    if refusal is not None:
+        return refusal
+    if p.is_admin:
+        return ALLOW
+    return _deny("only administrators load holiday schedules", "仅管理员可导入节假日安排")
+
+
+def can_view_calendar(p: Principal) -> Decision:
+    if p.is_anonymous:
+        return SIGN_IN_FIRST
+    if p.is_admin or p.has_role(Role.CENTER) or p.has_role(Role.AUTHORITY):
+        return ALLOW
+    return _deny(
+        "only staff of the center or authority view calendar coverage", "仅平台运营机构和主管部门可查看"
+    )
+
+
+@dataclass(frozen=True)
+class OrderParties:
+    """Who stands where on a work order (plain values copied from the order row)."""
+
+    requester_id: str | None
+    requester_org_id: str | None
+    requester_role: Role | None  # staff of the requester organization in this role may act for it
+    responsible_org_id: str | None  # None: anyone holding responsible_role
+    responsible_role: Role
+
+
+def is_order_requester(p: Principal, parties: OrderParties) -> bool:
+    if p.is_system:
+        return True
+    if p.user_id is not None and p.user_id == parties.requester_id:
+        return True
+    return bool(
+        parties.requester_role is not None
+        and parties.requester_org_id is not None
+        and p.has_role(parties.requester_role, parties.requester_org_id)
+    )
+
+
+def is_order_responsible(p: Principal, parties: OrderParties) -> bool:
+    return p.has_role(parties.responsible_role, parties.responsible_org_id)
+
+
+def can_view_work_order(p: Principal, parties: OrderParties) -> Decision:
+    if p.is_anonymous:
+        return SIGN_IN_FIRST
+    if p.is_admin or p.has_role(Role.AUTHORITY) or p.has_role(Role.CENTER):
+        return ALLOW
+    if is_order_requester(p, parties) or is_order_responsible(p, parties):
+        return ALLOW
+    return _deny("this work order is not yours", "无权查看该工单")
+
+
+def can_act_as(p: Principal, parties: OrderParties, party: str) -> Decision:
+    """Act on a work order as `party` ("requester", "responsible" or "authority")."""
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if party == "requester" and is_order_requester(p, parties):
+        return ALLOW
+    if party == "responsible" and is_order_responsible(p, parties):
+        return ALLOW
+    if party == "authority" and p.has_role(Role.AUTHORITY):
+        return ALLOW
+    labels = {"requester": "提交方", "responsible": "承办方", "authority": "主管部门"}
+    return _deny(f"only the order's {party} may do this", f"仅工单{labels.get(party, party)}可执行此操作")
+
+
+def can_decide_extension(p: Principal) -> Decision:
+    """Extensions of statutory deadlines are approved by the supervising authority."""
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if p.has_role(Role.AUTHORITY):
+        return ALLOW
+    return _deny("only the supervising authority approves extensions", "仅主管部门可批准延期")
+
+
+def can_upload_work_order_file(p: Principal) -> Decision:
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if p.kind is None and not p.is_system:
+        return _deny("sign in with a user account", "请使用用户账号登录")
+    return ALLOW
+
+
+def can_submit_open_list_change(p: Principal, provider_id: str) -> Decision:
+    """Open-list change work orders (CAT-6) are submitted by the provider's own staff."""
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if p.has_role(Role.PROVIDER_STAFF, provider_id):
+        return ALLOW
+    return _deny(
+        "only this provider's staff submit changes to its open list",
+        "仅本数据开放主体工作人员可提交开放清单调整",
+    )
+
+
+def can_read_inbox(p: Principal) -> Decision:
+    if p.is_anonymous or p.user_id is None:
+        return SIGN_IN_FIRST
+    return ALLOW

@@ -1,0 +1,207 @@
+"""Notification use-cases: write to users' inboxes (and queue e-mail) inside the caller's transaction,
+read and mark the inbox, deliver the e-mail outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from publicdata.db import utcnow
+from publicdata.errors import NotFound
+from publicdata.identity import permissions as rules
+from publicdata.identity.model import Role
+from publicdata.identity.permissions import Principal
+from publicdata.identity.service import require
+from publicdata.identity.tables import RoleGrant, User
+from publicdata.notifications.mailer import Mailer, MailMessage, mailer_from_settings
+from publicdata.notifications.tables import Notification, OutboundMail
+from publicdata.platform import Platform
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to tell someone, in both languages."""
+
+    kind: str  # dotted, e.g. "workorder.overdue"
+    title_zh: str
+    title_en: str
+    body_zh: str = ""
+    body_en: str = ""
+    subject_type: str | None = None
+    subject_id: str | None = None
+    link: str | None = None
+    dedupe_key: str | None = None  # skip users who already got a message with this key
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    title_zh: str
+    title_en: str
+    body_zh: str
+    body_en: str
+    subject_type: str | None
+    subject_id: str | None
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+def notify_user(
+    session: Session, user_id: str, message: Message, *, email: bool = True
+) -> Notification | None:
+    """Put `message` in one user's inbox (and queue an e-mail if they have an address)."""
+    if message.dedupe_key is not None and session.scalar(
+        select(Notification.id).where(
+            Notification.user_id == user_id, Notification.dedupe_key == message.dedupe_key
+        )
+    ):
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    note = Notification(
+        user_id=user_id,
+        kind=message.kind,
+        title_zh=message.title_zh[:300],
+        title_en=message.title_en[:300],
+        body_zh=message.body_zh,
+        body_en=message.body_en,
+        subject_type=message.subject_type,
+        subject_id=message.subject_id,
+        link=message.link,
+        dedupe_key=message.dedupe_key,
+    )
+    session.add(note)
+    session.flush()
+    if email and user.email:
+        session.add(
+            OutboundMail(
+                notification_id=note.id,
+                to_address=user.email,
+                subject=f"{message.title_zh} / {message.title_en}"[:300],
+                body="\n\n".join(p for p in (message.body_zh, message.body_en, message.link or "") if p),
+            )
+        )
+    return note
+
+
+def role_holders(session: Session, role: Role | str, organization_id: str | None = None) -> list[str]:
+    """Active users holding `role` (in `organization_id`, or anywhere when it is None)."""
+    query = (
+        select(RoleGrant.user_id)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == str(role), User.is_active.is_(True))
+    )
+    if organization_id is not None:
+        query = query.where(RoleGrant.organization_id == organization_id)
+    return sorted(set(session.scalars(query)))
+
+
+def notify_organization(
+    session: Session, organization_id: str | None, role: Role | str, message: Message
+) -> int:
+    """Notify every active user holding `role` in the organization (any organization when None)."""
+    return notify_users(session, role_holders(session, role, organization_id), message)
+
+
+def notify_users(session: Session, user_ids: Iterable[str], message: Message) -> int:
+    return sum(1 for uid in dict.fromkeys(user_ids) if notify_user(session, uid, message) is not None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox use-cases
+# ---------------------------------------------------------------------------------------------
+
+
+def list_inbox(
+    platform: Platform, *, actor: Principal, unread_only: bool = False, offset: int = 0, limit: int = 20
+) -> tuple[int, int, list[NotificationOut]]:
+    """(total, unread, page) of the caller's inbox, newest first."""
+    require(rules.can_read_inbox(actor))
+    with platform.db.reading() as session:
+        base = select(Notification).where(Notification.user_id == actor.user_id)
+        unread = (
+            session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.user_id == actor.user_id, Notification.read_at.is_(None)
+                )
+            )
+            or 0
+        )
+        if unread_only:
+            base = base.where(Notification.read_at.is_(None))
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = session.scalars(
+            base.order_by(Notification.created_at.desc(), Notification.id).offset(offset).limit(limit)
+        )
+        return total, unread, [NotificationOut.model_validate(r) for r in rows]
+
+
+def mark_read(platform: Platform, *, actor: Principal, notification_id: str) -> NotificationOut:
+    require(rules.can_read_inbox(actor))
+    with platform.db.transaction() as session:
+        note = session.get(Notification, notification_id)
+        if note is None or note.user_id != actor.user_id:
+            raise NotFound("notification not found", message_zh="通知不存在")
+        if note.read_at is None:
+            note.read_at = utcnow()
+        return NotificationOut.model_validate(note)
+
+
+def mark_all_read(platform: Platform, *, actor: Principal) -> int:
+    require(rules.can_read_inbox(actor))
+    with platform.db.transaction() as session:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail delivery
+# ---------------------------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 5
+
+
+def deliver_outbox(platform: Platform, *, mailer: Mailer | None = None, limit: int = 200) -> dict[str, int]:
+    """Send pending mail through `mailer` (default: from settings). Returns counts by outcome."""
+    mailer = mailer or mailer_from_settings(platform.settings)
+    skips = bool(getattr(mailer, "skips", False))
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    with platform.db.transaction() as session:
+        pending = list(
+            session.scalars(
+                select(OutboundMail)
+                .where(OutboundMail.status.in_(("pending", "failed")), OutboundMail.attempts < MAX_ATTEMPTS)
+                .order_by(OutboundMail.created_at, OutboundMail.id)
+                .limit(limit)
+            )
+        )
+        for mail in pending:
+            if skips:
+                mail.status = "skipped"
+                counts["skipped"] += 1
+                continue
+            mail.attempts += 1
+            try:
+                mailer.send(MailMessage(to=mail.to_address, subject=mail.subject, body=mail.body))
+            except Exception as exc:  # an outside edge: any failure is recorded and retried later
+                mail.status = "failed"
+                mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                counts["failed"] += 1
+            else:
+                mail.status = "sent"
+                mail.sent_at = utcnow()
+                counts["sent"] += 1
+    return counts
