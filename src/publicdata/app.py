@@ -15,11 +15,15 @@ from publicdata.audit.service import record_api_call
 from publicdata.catalog.api import router as catalog_router
 from publicdata.catalog.review_api import router as open_list_review_router
 from publicdata.config import Settings, get_settings
+from publicdata.datastore.api import router as datastore_router
+from publicdata.datastore.jobs import kick_worker
 from publicdata.http import install_error_handlers
 from publicdata.identity.api import router as identity_router
 from publicdata.identity.permissions import Principal
 from publicdata.notifications.api import router as inbox_router
 from publicdata.platform import Platform
+from publicdata.web.pages import mount_static
+from publicdata.web.pages import router as web_router
 from publicdata.workdays.api import router as calendar_router
 from publicdata.workorders.api import router as workorders_router
 from publicdata.workorders.scheduled import start_ticker
@@ -35,6 +39,7 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
         # Timed duties (overdue work orders, reminders, mail) run in-process; several servers may tick
         # at once because each duty locks its rows and acts once. 0 minutes turns it off.
         stop = start_ticker(platform) if platform.settings.tick_interval_minutes > 0 else None
+        kick_worker(platform)  # re-queue ingest jobs a dead process left running, clear temp files
         yield
         if stop is not None:
             stop.set()
@@ -58,6 +63,9 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     app.include_router(workorders_router)
     app.include_router(inbox_router)
     app.include_router(calendar_router)
+    app.include_router(datastore_router)
+    app.include_router(web_router)  # portal pages, after the API (each page has a JSON twin)
+    mount_static(app)
 
     @app.middleware("http")
     async def trace_token_calls(request: Request, call_next: CallNext) -> Response:

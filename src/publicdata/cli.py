@@ -12,10 +12,12 @@ from rich.table import Table
 
 from publicdata.audit.cli import audit_app
 from publicdata.config import get_settings
+from publicdata.datastore.cli import ingest_command
 from publicdata.errors import AppError
 from publicdata.identity.model import OrgKind, Role
 from publicdata.identity.permissions import SYSTEM
 from publicdata.platform import Platform
+from publicdata.search.cli import search_app
 from publicdata.workdays.cli import calendar_app
 from publicdata.workorders.cli import tick_command
 
@@ -30,6 +32,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(search_app, name="search")
 app.command("tick", help="Run the timed duties once: overdue work orders, escalations, reminders, mail.")(
     tick_command
 )
@@ -259,4 +262,7 @@ if __name__ == "__main__":
 
 app.command("tick", help="Run the timed duties once: overdue orders, escalations, reminders, mail.")(
     tick_command
+)
+app.command("ingest", help="Ingest a file (CSV/TSV/XLSX/JSON/JSONL/GeoJSON) as a new data version.")(
+    ingest_command
 )

@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     # audit_network_log_retention_days (>= 6 months). Values below the legal minimum are refused.
     audit_retention_days: int = Field(default=1096, ge=1096)
     audit_network_log_retention_days: int = Field(default=183, ge=183)
+    # Data store (issue 4). Uploads stream to disk up to datastore_upload_max_bytes; DuckDB spills to
+    # var_dir/data/.duckdb-tmp beyond duckdb_memory_limit. Rate limits are per process (an in-process
+    # token bucket): with several app servers each enforces its own limit (no shared store yet).
+    datastore_upload_max_bytes: int = 2 * 1024 * 1024 * 1024
+    datastore_xlsx_max_uncompressed_bytes: int = 1024 * 1024 * 1024
+    datastore_xlsx_max_ratio: int = 200
+    duckdb_memory_limit: str = "512MB"
+    duckdb_threads: int = 0  # 0 = DuckDB's default (all cores)
+    datastore_records_max_limit: int = 1000
+    # Records queries of versions up to this many rows (in total, least recently used evicted) run on an
+    # in-memory DuckDB copy of the Parquet file rather than the file itself; 0 = always read the file.
+    datastore_query_cache_rows: int = 2_000_000
+    datastore_sql_max_rows: int = 10000
+    datastore_sql_timeout_seconds: float = 10.0
+    datastore_ingest_max_attempts: int = 3
+    datastore_rate_limit_anonymous_per_minute: int = 120  # 0 = no limit
+    datastore_rate_limit_token_per_minute: int = 1200  # 0 = no limit
 
     @field_validator("var_dir", mode="after")
     @classmethod

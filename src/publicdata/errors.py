@@ -88,3 +88,29 @@ class TooManyRequests(AppError):
 def field_problems(problems: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Render (field, message) pairs for the `details` of a validation error."""
     return [{"field": field, "message": message} for field, message in problems]
+
+
+class BadRequest(AppError):
+    """A request the server understood but refuses as malformed (unknown column, forbidden SQL …): 400."""
+
+    status_code = 400
+    code = "bad_request"
+    message_zh = "请求有误"
+    message_en = "Bad request"
+
+
+class RateLimited(TooManyRequests):
+    """429 with the number of seconds to wait; renderers send it as the `Retry-After` header."""
+
+    def __init__(self, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(
+            kwargs.pop("message_en", f"too many requests; retry after {retry_after} s"),
+            message_zh=kwargs.pop("message_zh", f"请求过于频繁，请 {retry_after} 秒后重试"),
+            details={"retry_after": retry_after},
+            **kwargs,
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -2,9 +2,12 @@
 
 from publicdata.audit import tables as audit_tables
 from publicdata.catalog import tables as catalog_tables
+from publicdata.datastore import tables as datastore_tables
 from publicdata.db import Base
 from publicdata.identity import tables as identity_tables
 from publicdata.notifications import tables as notification_tables
+from publicdata.search import tables as search_tables
+from publicdata.web import tables as web_tables
 from publicdata.workdays import tables as workday_tables
 from publicdata.workorders import tables as workorder_tables
 
@@ -12,8 +15,11 @@ __all__ = [
     "Base",
     "audit_tables",
     "catalog_tables",
+    "datastore_tables",
     "identity_tables",
     "notification_tables",
+    "search_tables",
+    "web_tables",
     "workday_tables",
     "workorder_tables",
 ]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from publicdata.catalog import model, service
+from publicdata.catalog import model, resources, service
 from publicdata.catalog.schemas import (
     ApiResourceIn,
     DatasetIn,
@@ -19,6 +19,7 @@ from publicdata.catalog.schemas import (
     TaxonomyOut,
 )
 from publicdata.http import PageDep, PlatformDep, PrincipalDep, page_of
+from publicdata.search.service import FACETS, SearchResult
 
 router = APIRouter(prefix="/api/v1")
 
@@ -62,9 +63,19 @@ def list_datasets(
     update_frequency: model.UpdateFrequency | None = None,
     area_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     tag: str | None = None,
-    sort: service.SortKey = "updated",
+    sort: service.SortKey | None = None,
+    facet: Annotated[
+        list[str] | None,
+        Query(
+            description="facets to count: domain, provider, open_class, format, update_frequency, "
+            "area_code (repeat, comma-separate, or 'all')"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    total, items = service.list_datasets(
+    """List or search datasets. With `q` the Chinese full-text search ranks by relevance and each
+    item carries `highlight`; with `facet` the response carries `facets` with counts."""
+    facets = _facet_names(facet)
+    result = service.list_datasets(
         platform,
         actor=actor,
         q=q,
@@ -79,8 +90,18 @@ def list_datasets(
         sort=sort,
         offset=page.offset,
         limit=page.limit,
+        facets=facets,
     )
-    return page_of(total, page, items)
+    total, items = result
+    body = page_of(total, page, items)
+    if isinstance(result, SearchResult) and result.facets is not None:
+        body["facets"] = result.facets
+    return body
+
+
+def _facet_names(values: list[str] | None) -> list[str]:
+    names = [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
+    return list(FACETS) if "all" in names else list(dict.fromkeys(names))
 
 
 @router.post("/datasets", operation_id="create_dataset", tags=["catalog"], status_code=201)
@@ -114,7 +135,7 @@ def change_state(platform: PlatformDep, actor: PrincipalDep, ref: str, body: Sta
 def add_api_resource(
     platform: PlatformDep, actor: PrincipalDep, ref: str, body: ApiResourceIn
 ) -> ResourceOut:
-    return service.add_api_resource(platform, actor=actor, ref=ref, data=body)
+    return resources.add_api_resource(platform, actor=actor, ref=ref, data=body)
 
 
 @router.post(
@@ -128,7 +149,7 @@ def add_file_resource(
     name: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> ResourceOut:
-    return service.add_file_resource(
+    return resources.add_file_resource(
         platform,
         actor=actor,
         ref=ref,
@@ -143,7 +164,7 @@ def add_file_resource(
     "/datasets/{ref}/resources/{resource_id}/file", operation_id="download_resource", tags=["catalog"]
 )
 def download_resource(platform: PlatformDep, actor: PrincipalDep, ref: str, resource_id: str) -> FileResponse:
-    resource, path = service.resource_file(platform, actor=actor, ref=ref, resource_id=resource_id)
+    resource, path = resources.resource_file(platform, actor=actor, ref=ref, resource_id=resource_id)
     filename = resource.name if "." in resource.name else f"{resource.name}.{resource.format}"
     return FileResponse(
         Path(path), media_type=resource.media_type or "application/octet-stream", filename=filename

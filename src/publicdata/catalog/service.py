@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, BinaryIO, Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,15 +14,13 @@ from publicdata.audit.service import record_audit
 from publicdata.catalog import model
 from publicdata.catalog.model import DatasetState, OpenClass
 from publicdata.catalog.schemas import (
-    ApiResourceIn,
     DataItemIn,
     DatasetIn,
     DatasetOut,
     DatasetPatch,
     DatasetSummary,
-    ResourceOut,
 )
-from publicdata.catalog.tables import Dataset, DatasetField, Resource
+from publicdata.catalog.tables import Dataset, DatasetField
 from publicdata.catalog.views import area_name, dataset_out, dataset_summary
 from publicdata.db import utcnow
 from publicdata.errors import Conflict, NotFound, ValidationFailed, field_problems
@@ -30,11 +29,10 @@ from publicdata.identity.model import PROVIDER_KINDS, OrgKind
 from publicdata.identity.permissions import Principal
 from publicdata.identity.service import find_organization, require
 from publicdata.platform import Platform
-from publicdata.uploads import store_upload
+from publicdata.search import index as search_index
+from publicdata.search.service import SearchResult, search_datasets
 
-RESOURCE_FILE_TYPES = {"application/pdf", "application/zip", "text/plain", "image/png", "image/jpeg"}
-RESOURCE_MAX_BYTES = 200 * 1024 * 1024
-SortKey = Literal["updated", "name", "published"]
+SortKey = Literal["updated", "name", "published", "relevance", "newest", "downloads"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +198,7 @@ def find_dataset(session: Session, ref: str) -> Dataset:
     return dataset
 
 
-def _visible(actor: Principal, dataset: Dataset) -> bool:
+def visible_to(actor: Principal, dataset: Dataset) -> bool:
     return DatasetState(dataset.state) in model.VISIBLE_STATES or bool(
         rules.can_view_unpublished(actor, dataset.provider_id)
     )
@@ -226,6 +224,7 @@ def create_dataset(platform: Platform, *, actor: Principal, data: DatasetIn) -> 
         _apply(dataset, data)
         session.add(dataset)
         session.flush()
+        search_index.reindex_dataset(session, dataset)
         record_audit(
             session,
             actor=actor,
@@ -267,6 +266,7 @@ def update_dataset(platform: Platform, *, actor: Principal, ref: str, patch: Dat
         dataset.revision += 1
         dataset.updated_at = utcnow()
         session.flush()
+        search_index.reindex_dataset(session, dataset)
         record_audit(
             session,
             actor=actor,
@@ -287,7 +287,7 @@ def update_dataset(platform: Platform, *, actor: Principal, ref: str, patch: Dat
 def get_dataset(platform: Platform, *, actor: Principal, ref: str) -> DatasetOut:
     with platform.db.reading() as session:
         dataset = find_dataset(session, ref)
-        if not _visible(actor, dataset):
+        if not visible_to(actor, dataset):
             raise NotFound(f"dataset '{ref}' not found", message_zh="数据集不存在")
         return dataset_out(dataset)
 
@@ -354,10 +354,32 @@ def list_datasets(
     frequency: str | None = None,
     area_code: str | None = None,
     tag: str | None = None,
-    sort: SortKey = "updated",
+    sort: SortKey | None = None,
     offset: int = 0,
     limit: int = 20,
-) -> tuple[int, list[DatasetSummary]]:
+    facets: Sequence[str] = (),
+) -> tuple[int, list[DatasetSummary]] | SearchResult:
+    """Filtered listing; with a query, facets or a search sort it is the full-text search
+    (search.service.search_datasets), whose result also unpacks as `(total, items)`."""
+    if q or facets or sort in ("relevance", "newest", "downloads"):
+        return search_datasets(
+            platform,
+            actor=actor,
+            q=q,
+            domain=domain,
+            provider=provider,
+            open_class=open_class,
+            state=state,
+            fmt=fmt,
+            frequency=frequency,
+            area_code=area_code,
+            tag=tag,
+            facets=facets,
+            sort=sort,
+            offset=offset,
+            limit=limit,
+        )
+    sort = sort or "updated"
     with platform.db.reading() as session:
         provider_id = find_organization(session, provider).id if provider else None
         query = _filtered(
@@ -403,6 +425,7 @@ def apply_publication(
     dataset.published_at = dataset.published_at or utcnow()
     dataset.updated_at = utcnow()
     session.flush()
+    search_index.reindex_dataset(session, dataset)
     record_audit(
         session,
         actor=actor,
@@ -432,109 +455,6 @@ def change_state(
         return dataset_out(dataset)
 
 
-def add_api_resource(platform: Platform, *, actor: Principal, ref: str, data: ApiResourceIn) -> ResourceOut:
-    with platform.db.transaction() as session:
-        dataset = find_dataset(session, ref)
-        require(rules.can_edit_provider_catalog(actor, dataset.provider_id))
-        resource = Resource(
-            dataset=dataset,
-            kind="api",
-            name=data.name,
-            description=data.description,
-            format=data.format.value,
-            url=str(data.url),
-            created_by=actor.user_id,
-        )
-        session.add(resource)
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action="resource.create",
-            subject_type="resource",
-            subject_id=resource.id,
-            organization_id=dataset.provider_id,
-            details={"dataset": dataset.code, "kind": "api", "url": resource.url},
-        )
-        return ResourceOut.model_validate(resource)
-
-
-def add_file_resource(
-    platform: Platform,
-    *,
-    actor: Principal,
-    ref: str,
-    name: str,
-    filename: str,
-    stream: BinaryIO,
-    description: str = "",
-    kind: Literal["file", "document"] = "file",
-) -> ResourceOut:
-    with platform.db.reading() as session:
-        dataset = find_dataset(session, ref)
-        require(rules.can_edit_provider_catalog(actor, dataset.provider_id))
-    stored = store_upload(
-        stream,
-        directory=platform.settings.resolved_data_dir / "resources",
-        filename=filename,
-        allowed_types=RESOURCE_FILE_TYPES,
-        max_bytes=RESOURCE_MAX_BYTES,
-    )
-    fmt = (filename.rsplit(".", 1)[-1].lower() if "." in filename else stored.media_type.split("/")[-1])[:20]
-    with platform.db.transaction() as session:
-        dataset = find_dataset(session, ref)
-        resource = Resource(
-            dataset=dataset,
-            kind=kind,
-            name=name or stored.original_name,
-            description=description,
-            format=fmt,
-            file_path=str(stored.path),
-            size_bytes=stored.size,
-            sha256=stored.sha256,
-            media_type=stored.media_type,
-            created_by=actor.user_id,
-        )
-        session.add(resource)
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action="resource.create",
-            subject_type="resource",
-            subject_id=resource.id,
-            organization_id=dataset.provider_id,
-            details={"dataset": dataset.code, "kind": kind, "sha256": stored.sha256, "size": stored.size},
-        )
-        return ResourceOut.model_validate(resource)
-
-
-def resource_file(
-    platform: Platform, *, actor: Principal, ref: str, resource_id: str
-) -> tuple[ResourceOut, str]:
-    """The stored file of a resource, for download; the caller streams it."""
-    with platform.db.transaction() as session:
-        dataset = find_dataset(session, ref)
-        if not _visible(actor, dataset) or (
-            dataset.open_class != OpenClass.UNCONDITIONAL.value
-            and not rules.can_view_unpublished(actor, dataset.provider_id)
-        ):
-            raise NotFound("resource not found", message_zh="资源不存在")
-        resource = session.get(Resource, resource_id)
-        if resource is None or resource.dataset_id != dataset.id or not resource.file_path:
-            raise NotFound("resource not found", message_zh="资源不存在")
-        record_audit(
-            session,
-            actor=actor,
-            action="resource.download",
-            subject_type="resource",
-            subject_id=resource.id,
-            organization_id=dataset.provider_id,
-            details={"dataset": dataset.code},
-        )
-        return ResourceOut.model_validate(resource), resource.file_path
-
-
 # ---------------------------------------------------------------------------------------------
 # Session-level steps for the review workflow (catalog/review.py), inside its transaction.
 # ---------------------------------------------------------------------------------------------
@@ -559,6 +479,7 @@ def apply_entry_changes(
     dataset.revision += 1
     dataset.updated_at = utcnow()
     session.flush()
+    search_index.reindex_dataset(session, dataset)
     record_audit(
         session,
         actor=actor,
@@ -588,6 +509,7 @@ def transition_dataset(
     dataset.state = target.value
     dataset.updated_at = utcnow()
     session.flush()
+    search_index.reindex_dataset(session, dataset)
     record_audit(
         session,
         actor=actor,

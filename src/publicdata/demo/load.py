@@ -10,9 +10,11 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from publicdata.catalog.resources import add_file_resource
 from publicdata.catalog.schemas import ConditionIn, DataItemIn, DatasetIn, GradingIn
-from publicdata.catalog.service import add_file_resource, create_dataset, publish_dataset
+from publicdata.catalog.service import create_dataset, publish_dataset
 from publicdata.catalog.tables import Dataset
+from publicdata.datastore.service import ingest_demo_rows
 from publicdata.demo.datasets import DATASETS
 from publicdata.demo.organizations import ORGANIZATIONS
 from publicdata.demo.specs import DatasetSpec, OrgSpec
@@ -170,15 +172,18 @@ def load_demo(
             continue
         create_dataset(platform, actor=SYSTEM, data=dataset_input(dataset_spec))
         if dataset_spec.row_count:
+            csv_bytes = rows_as_csv(dataset_spec)
             add_file_resource(
                 platform,
                 actor=SYSTEM,
                 ref=dataset_spec.code,
                 name=f"{dataset_spec.name}.csv",
                 filename=f"{dataset_spec.code}.csv",
-                stream=io.BytesIO(rows_as_csv(dataset_spec)),
+                stream=io.BytesIO(csv_bytes),
                 description="示例数据（演示用生成数据）",
             )
+            # The same rows as the dataset's first data version (records API, SQL, downloads).
+            ingest_demo_rows(platform, ref=dataset_spec.code, csv_bytes=csv_bytes)
         if dataset_spec.published:
             publish_dataset(platform, actor=SYSTEM, ref=dataset_spec.code, note="demo catalog")
             report.published += 1

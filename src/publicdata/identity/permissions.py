@@ -318,3 +318,28 @@ def can_read_inbox(p: Principal) -> Decision:
     if p.is_anonymous or p.user_id is None:
         return SIGN_IN_FIRST
     return ALLOW
+
+
+def can_manage_content(p: Principal) -> Decision:
+    """Portal policies and news pages (PLT-4) are written by the center (and administrators)."""
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if p.is_admin or p.has_role(Role.CENTER):
+        return ALLOW
+    return _deny("only the center manages portal pages", "仅平台运营机构可管理门户页面")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data store (issue 4). Reading data is decided by publicdata.datastore.access.can_read.
+# ---------------------------------------------------------------------------------------------
+
+
+def can_upload_data(p: Principal, provider_id: str) -> Decision:
+    """Upload a new data version or override a version's column types: the provider's staff (and admins)."""
+    refusal = _writer(p)
+    if refusal is not None:
+        return refusal
+    if p.is_admin or p.has_role(Role.PROVIDER_STAFF, provider_id):
+        return ALLOW
+    return _deny("only this provider's staff upload its data", "仅本数据开放主体工作人员可上传其数据")

@@ -12,12 +12,28 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Structures created outside the ORM metadata: SQLite's FTS5 search table (derived, created on first
+# use by publicdata.search.index.ensure_fts) with its shadow tables. Autogenerate must not drop them.
+_UNMANAGED_PREFIXES = ("search_fts",)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    unmanaged = type_ == "table" and reflected and compare_to is None
+    return not (unmanaged and (name or "").startswith(_UNMANAGED_PREFIXES))
+
+
 def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,7 +53,12 @@ def run_migrations_online() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets ALTER-heavy migrations run on SQLite too.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

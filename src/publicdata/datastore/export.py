@@ -1,0 +1,160 @@
+"""Downloads: each (version, format) is written once to an export file by DuckDB COPY (or streamed
+row batches for XLSX / GeoJSON), then served from disk — constant memory, Content-Length known.
+
+Versions are immutable, so exports are cached beside them (`<dataset>/exports/`), keyed by the
+version and its type overrides; they are written to a temp name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from publicdata.config import Settings
+from publicdata.datastore.engine import work_cursor
+from publicdata.datastore.geometry import wkt_to_geojson
+from publicdata.datastore.model import (
+    XLSX_MAX_DATA_ROWS,
+    Column,
+    ColumnType,
+    neutralize_formula,
+    quote_ident,
+    quote_literal,
+)
+from publicdata.datastore.query import json_value
+from publicdata.datastore.readers import fail
+
+FORMATS = ("csv", "xlsx", "json", "parquet", "geojson")
+BATCH = 5000
+
+
+def _neutralized(column: Column) -> str:
+    """CSV: text cells a spreadsheet would run as formulas get a leading apostrophe."""
+    ident = quote_ident(column.name)
+    if column.type is not ColumnType.TEXT:
+        return column.read_expression
+    value = column.value_expression
+    return (
+        f"CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN '''' || {value} ELSE {value} END AS {ident}"
+    )
+
+
+def export_file(
+    settings: Settings,
+    *,
+    parquet: Path,
+    columns: Sequence[Column],
+    row_count: int,
+    fmt: str,
+    bom: bool = False,
+) -> Path:
+    """The cached export of a version in `fmt` (written on first request)."""
+    if fmt not in FORMATS:
+        raise fail("unsupported_format", f"unknown download format '{fmt}'", "不支持的下载格式")
+    if fmt == "xlsx" and row_count > XLSX_MAX_DATA_ROWS:
+        raise fail(
+            "too_many_rows_for_xlsx",
+            f"{row_count} rows exceed Excel's limit of {XLSX_MAX_DATA_ROWS + 1} rows; "
+            "download CSV or Parquet",
+            f"共 {row_count} 行，超出 Excel 的 {XLSX_MAX_DATA_ROWS + 1} 行上限，请下载 CSV 或 Parquet 格式",
+            rows=row_count,
+            limit=XLSX_MAX_DATA_ROWS,
+            alternatives=["csv", "parquet"],
+        )
+    geometry = [c for c in columns if c.type is ColumnType.GEOMETRY]
+    if fmt == "geojson" and not geometry:
+        raise fail(
+            "no_geometry", "this dataset has no geometry column; choose another format", "该数据集没有几何列"
+        )
+    overridden = any(c.read_expression != quote_ident(c.name) for c in columns)
+    if fmt == "parquet" and not overridden:
+        return parquet
+    key = hashlib.sha256(json.dumps([[c.name, c.type.value] for c in columns]).encode()).hexdigest()[:12]
+    folder = parquet.parent / "exports"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{parquet.stem}-{key}{'-bom' if bom else ''}.{fmt}"
+    if target.exists():
+        return target
+    temp = folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
+    try:
+        if bom:
+            plain = export_file(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
+            with open(temp, "wb") as out, open(plain, "rb") as source:
+                out.write(codecs.BOM_UTF8)
+                shutil.copyfileobj(source, out, 1024 * 1024)
+        elif fmt in ("csv", "json", "parquet"):
+            _copy(settings, parquet, columns, fmt, temp)
+        elif fmt == "xlsx":
+            _xlsx(settings, parquet, columns, temp)
+        else:
+            _geojson(settings, parquet, columns, geometry[0], temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+def _copy(settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str, out: Path) -> None:
+    exprs = ", ".join(_neutralized(c) if fmt == "csv" else c.read_expression for c in columns)
+    options = {
+        "csv": "FORMAT csv, HEADER true",
+        "json": "FORMAT json, ARRAY true",
+        "parquet": "FORMAT parquet, COMPRESSION zstd",
+    }[fmt]
+    con = work_cursor(settings)
+    try:
+        con.execute(
+            f"COPY (SELECT {exprs} FROM read_parquet({quote_literal(str(parquet))})) "
+            f"TO {quote_literal(str(out))} ({options})"
+        )
+    finally:
+        con.close()
+
+
+def _batches(settings: Settings, parquet: Path, columns: Sequence[Column]):  # type: ignore[no-untyped-def]
+    con = work_cursor(settings)
+    try:
+        exprs = ", ".join(c.read_expression for c in columns)
+        result = con.execute(f"SELECT {exprs} FROM read_parquet({quote_literal(str(parquet))})")
+        while batch := result.fetchmany(BATCH):
+            yield batch
+    finally:
+        con.close()
+
+
+def _xlsx(settings: Settings, parquet: Path, columns: Sequence[Column], out: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("data")
+    sheet.append([neutralize_formula(c.name) for c in columns])
+    for batch in _batches(settings, parquet, columns):
+        for row in batch:
+            sheet.append([neutralize_formula(v) for v in row])
+    workbook.save(out)
+
+
+def _geojson(
+    settings: Settings, parquet: Path, columns: Sequence[Column], geometry: Column, out: Path
+) -> None:
+    names = [c.name for c in columns]
+    at = names.index(geometry.name)
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write('{"type":"FeatureCollection","features":[')
+        first = True
+        for batch in _batches(settings, parquet, columns):
+            for row in batch:
+                properties = {
+                    n: json_value(v) for i, (n, v) in enumerate(zip(names, row, strict=True)) if i != at
+                }
+                feature = {"type": "Feature", "geometry": wkt_to_geojson(row[at]), "properties": properties}
+                handle.write(("" if first else ",") + json.dumps(feature, ensure_ascii=False))
+                first = False
+        handle.write("]}")

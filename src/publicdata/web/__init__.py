@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages (see pages.py for the router and mount_static)."""
