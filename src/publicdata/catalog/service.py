@@ -256,31 +256,8 @@ def update_dataset(platform: Platform, *, actor: Principal, ref: str, patch: Dat
                 code="review_required",
                 details={"state": dataset.state},
             )
-        merged = as_input(dataset).model_dump()
         changes = patch.model_dump(exclude_unset=True, exclude={"revision"})
-        merged.update(changes)
-        data = DatasetIn.model_validate(merged)
-        validate_entry(data)
-        before = content_hash(dataset)
-        _apply(dataset, data)
-        dataset.revision += 1
-        dataset.updated_at = utcnow()
-        session.flush()
-        search_index.reindex_dataset(session, dataset)
-        record_audit(
-            session,
-            actor=actor,
-            action="dataset.update",
-            subject_type="dataset",
-            subject_id=dataset.id,
-            organization_id=dataset.provider_id,
-            details={
-                "changed": sorted(changes),
-                "before_hash": before,
-                "content_hash": content_hash(dataset),
-                "revision": dataset.revision,
-            },
-        )
+        apply_entry_changes(session, actor=actor, dataset=dataset, changes=changes)
         return dataset_out(dataset)
 
 
