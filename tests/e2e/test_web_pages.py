@@ -114,6 +114,12 @@ def test_missing_dataset_is_404_in_both_forms(web: TestClient) -> None:
     assert r.status_code == 404 and "数据集不存在" in r.text
 
 
+@pytest.mark.req("PLT-9")
+def test_chinese_by_default_whatever_the_browser_language(web: TestClient) -> None:
+    home = web.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "按领域浏览" in home.text and 'lang="zh' in home.text
+
+
 @pytest.mark.req("PLT-1", "PLT-9")
 def test_english_switch_on_three_pages(web: TestClient, actors: Actors) -> None:
     bus = published(web, actors)
