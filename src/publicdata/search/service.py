@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
 from publicdata.audit.service import record_audit
 from publicdata.catalog import model as catalog_model
@@ -144,6 +144,57 @@ def _labelled(session: Session, name: str, counts: list[tuple[str, int]]) -> lis
     ]
 
 
+# Above this many full-text matches, bm25 (computed for every match) dominates the latency, so a
+# cheap rank is used instead: name (title) matches first, then the usual recency tie-breakers.
+BROAD_MATCHES = 2000
+_FTS = index.FTS_TABLE
+
+
+def _fts_hits(session: Session, match: str) -> Subquery:
+    """(doc_id, score) of the FTS5 matches: bm25 for selective queries, a cheap rank for broad
+    ones (1.0 for a match in the name, 0.0 otherwise)."""
+    cheap = "(rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH :title_match)) * 1.0"
+    count = text(f"SELECT count(*) FROM {_FTS} WHERE {_FTS} MATCH :match")
+    broad = session.execute(count, {"match": match}).scalar_one() > BROAD_MATCHES
+    score = cheap.format(t=_FTS) if broad else f"-bm25({_FTS}, 10.0, 1.0)"
+    statement = text(f"SELECT rowid AS doc_id, {score} AS score FROM {_FTS} WHERE {_FTS} MATCH :match")
+    params = {"match": match, **({"title_match": f"{{title}} : ({match})"} if broad else {})}
+    return statement.bindparams(**params).columns(doc_id=Integer, score=Float).subquery("fts")
+
+
+def _tune_sqlite(session: Session) -> None:
+    """A larger page cache and memory-mapped reads on search connections (once per connection)."""
+    info = session.connection().connection.info
+    if not info.get("search_tuned"):
+        for pragma in ("PRAGMA cache_size = -32768", "PRAGMA mmap_size = 268435456"):
+            session.execute(text(pragma))
+        info["search_tuned"] = True
+
+
+def _format_counts(format_lists: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(format, hits) from (stored formats text " csv xlsx ", hits) pairs; formats with no hit
+    are left out."""
+    counts = {f.value: 0 for f in catalog_model.DataFormat}
+    for formats, n in format_lists:
+        for fmt in counts:
+            if f" {fmt} " in formats:
+                counts[fmt] += n
+    return [(fmt, n) for fmt, n in counts.items() if n]
+
+
+def _order(c: Any, sort: str) -> list[Any]:
+    """The page order of a sort over columns `c` (hits or a subquery of them); code breaks ties."""
+    orders: dict[str, list[Any]] = {
+        "relevance": [c.score.desc(), c.updated_at.desc()],
+        "newest": [c.published_at.desc().nulls_last(), c.updated_at.desc()],
+        "downloads": [c.downloads.desc(), c.score.desc()],
+        "updated": [c.updated_at.desc()],
+        "name": [c.name] if sort == "name" else [],
+        "published": [c.published_at.desc().nulls_last()],
+    }
+    return [*orders[sort], c.code]
+
+
 def search_datasets(
     platform: Platform,
     *,
@@ -176,6 +227,8 @@ def search_datasets(
     _ready(platform)
     with platform.db.reading() as session:
         sqlite = index.is_sqlite(session)
+        if sqlite:
+            _tune_sqlite(session)
         where: list[ColumnElement[bool]] = []
         visible = _visibility(actor)
         if visible is not None:
@@ -203,15 +256,7 @@ def search_datasets(
         score: ColumnElement[Any] = literal_column("0.0")
         if not query.empty:
             if sqlite:
-                fts = (
-                    text(
-                        f"SELECT rowid AS doc_id, -bm25({index.FTS_TABLE}, 10.0, 1.0) AS score "
-                        f"FROM {index.FTS_TABLE} WHERE {index.FTS_TABLE} MATCH :match"
-                    )
-                    .bindparams(match=model.fts5_match(query))
-                    .columns(doc_id=Integer, score=Float)
-                    .subquery("fts")
-                )
+                fts = _fts_hits(session, model.fts5_match(query))
                 source = source.join(fts, fts.c.doc_id == _sd.c.id)
                 score = fts.c.score
             else:
@@ -248,16 +293,16 @@ def search_datasets(
             .prefix_with("MATERIALIZED")
         )
         h = hits.c
-        orders: dict[str, list[Any]] = {
-            "relevance": [h.score.desc(), h.updated_at.desc()],
-            "newest": [h.published_at.desc().nulls_last(), h.updated_at.desc()],
-            "downloads": [h.downloads.desc(), h.score.desc()],
-            "updated": [h.updated_at.desc()],
-            "name": [h.name] if sort == "name" else [],
-            "published": [h.published_at.desc().nulls_last()],
-        }
+        # The first offset + limit hits by a top-N sort, then numbered: no window over every hit.
+        sort_columns = ["downloads", "updated_at", "published_at", *(["name"] if sort == "name" else [])]
+        top = (
+            select(h.id, h.score, *(h[c] for c in sort_columns), h.code)
+            .order_by(*_order(h, sort))
+            .limit(offset + limit)
+            .subquery("top")
+        )
         numbered = select(
-            h.id, h.score, func.row_number().over(order_by=[*orders[sort], h.code]).label("rn")
+            top.c.id, top.c.score, func.row_number().over(order_by=_order(top.c, sort)).label("rn")
         ).subquery("numbered")
         parts: list[Any] = [
             _part("total", null(), func.count(), null()).select_from(hits),
@@ -266,26 +311,26 @@ def search_datasets(
             ),
         ]
         for name in facets:
-            if name == "format":
-                for fmt_value in (f.value for f in catalog_model.DataFormat):
-                    parts.append(
-                        _part(name, literal(fmt_value), func.count(), null())
-                        .select_from(hits)
-                        .where(h.formats_text.like(f"% {fmt_value} %"))
-                    )
+            if name == "format":  # one pass over the hits per distinct format list, split below
+                parts.append(_part(name, h.formats_text, func.count(), null()).group_by(h.formats_text))
             else:
                 column = h[name]
                 parts.append(_part(name, column, func.count(), null()).group_by(column))
         total = 0
         page_rows: list[tuple[int, str, float | None]] = []
         facet_rows: dict[str, list[tuple[str, int]]] = {f: [] for f in facets}
+        format_lists: list[tuple[str, int]] = []
         for kind, value, n, row_score in session.execute(union_all(*parts)):
             if kind == "total":
                 total = int(n)
             elif kind == "page":
                 page_rows.append((int(n), str(value), row_score))
+            elif kind == "format":
+                format_lists.append((str(value), int(n)))
             elif n:
                 facet_rows[kind].append((str(value), int(n)))
+        if "format" in facets:
+            facet_rows["format"] = _format_counts(format_lists)
         page_rows.sort()
         page = [_PageRow(id=i, score=sc) for _, i, sc in page_rows]
         page_ids = [r.id for r in page]
