@@ -174,6 +174,7 @@ def test_provider_creates_uploads_submits_and_center_decides(web: TestClient, ac
     preview = web.get(f"/datasets/{code}.json").json()["preview"]
     assert [r["spot_name"] for r in preview["records"]] == ["人民广场", "徐家汇"]
     assert "人民广场" in detail.text and 'id="preview-table"' in detail.text
+    assert '<th scope="col" title="spot_name">点位名称</th>' in detail.text  # columns read by their labels
 
 
 @pytest.mark.req("PLT-3")
