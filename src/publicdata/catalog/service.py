@@ -272,7 +272,6 @@ def get_dataset(platform: Platform, *, actor: Principal, ref: str) -> DatasetOut
 def _filtered(
     actor: Principal,
     *,
-    q: str | None,
     domain: str | None,
     provider_id: str | None,
     open_class: str | None,
@@ -303,18 +302,6 @@ def _filtered(
         query = query.where(cast(Dataset.formats, String).like(f'%"{fmt}"%'))
     if tag:
         query = query.where(cast(Dataset.tags, String).like(f"%{json.dumps(tag, ensure_ascii=False)}%"))
-    if q:
-        for word in q.split():
-            pattern = f"%{word}%"
-            query = query.where(
-                or_(
-                    Dataset.name.ilike(pattern),
-                    Dataset.summary.ilike(pattern),
-                    Dataset.code.ilike(pattern),
-                    cast(Dataset.tags, String).ilike(pattern),
-                    Dataset.name_en.ilike(pattern),
-                )
-            )
     return query
 
 
@@ -361,7 +348,6 @@ def list_datasets(
         provider_id = find_organization(session, provider).id if provider else None
         query = _filtered(
             actor,
-            q=q,
             domain=domain,
             provider_id=provider_id,
             open_class=open_class,
