@@ -31,6 +31,11 @@ class AppError(Exception):
             self.status_code = status_code
         super().__init__(self.message_en)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the error needs (renderers send them): 401 asks for a bearer token."""
+        return {"WWW-Authenticate": "Bearer"} if self.status_code == 401 else {}
+
     def to_dict(self, language: str = "zh") -> dict[str, Any]:
         return {
             "error": {

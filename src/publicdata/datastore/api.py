@@ -13,38 +13,20 @@ app servers each enforces its own limit (no shared store is configured yet).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from publicdata.datastore import service
 from publicdata.datastore.model import TokenBucket, content_disposition
 from publicdata.errors import RateLimited
-from publicdata.http import PlatformDep, PrincipalDep, get_platform, get_principal, language
+from publicdata.http import PlatformDep, PrincipalDep, get_platform, get_principal
 from publicdata.identity.permissions import Principal
 from publicdata.platform import Platform
 
-
-class _RateLimitedRoute(APIRoute):
-    """Renders RateLimited with its Retry-After header (the shared handler sends no headers)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RateLimited as exc:
-                return JSONResponse(exc.to_dict(language(request)), status_code=429, headers=exc.headers)
-
-        return route
-
-
-router = APIRouter(prefix="/api/v1", route_class=_RateLimitedRoute, tags=["datastore"])
+router = APIRouter(prefix="/api/v1", tags=["datastore"])
 
 _buckets: dict[tuple[str, str], TokenBucket] = {}
 _buckets_lock = threading.Lock()

@@ -194,8 +194,7 @@ def render_error(request: Request, exc: AppError) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(f"/login?next={quote(target)}", request)
     if wants_json(request):
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(exc.to_dict(lang), status_code=exc.status_code, headers=headers)
+        return JSONResponse(exc.to_dict(lang), status_code=exc.status_code, headers=exc.headers)
     payload = exc.to_dict(lang)["error"]
     return render(request, "error.html", {"error": payload}, status_code=exc.status_code)
 
