@@ -39,7 +39,7 @@ def client_ip(request: Request) -> str | None:
 
 
 def session_serializer(platform: Platform) -> URLSafeSerializer:
-    return URLSafeSerializer(platform.settings.resolved_secret_key(), salt="publicdata.session")
+    return platform.session_serializer
 
 
 def read_session_cookie(request: Request, platform: Platform) -> str | None:

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from itsdangerous import URLSafeSerializer
 
 from publicdata.config import Settings
 from publicdata.db import Database
@@ -33,6 +34,11 @@ class Platform:
         return PasswordHasher(
             time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism
         )
+
+    @cached_property
+    def session_serializer(self) -> URLSafeSerializer:
+        """Signs session cookies; built once, so the key file is not read on every request."""
+        return URLSafeSerializer(self.settings.resolved_secret_key(), salt="publicdata.session")
 
     @cached_property
     def dummy_password_hash(self) -> str:

@@ -238,12 +238,6 @@ class Resolved:
         return effective_columns(self.version.columns, self.version.overrides or {})
 
 
-def readable(dataset: Dataset) -> access.ReadableDataset:
-    return access.ReadableDataset(
-        dataset.id, dataset.code, dataset.provider_id, dataset.open_class, dataset.state
-    )
-
-
 def _require_read(actor: Principal, target: access.ReadableDataset) -> access.ReadableDataset:
     decision = access.can_read(actor, target)
     if decision:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from publicdata.audit.tables import AuditRecord
 from publicdata.catalog import model
 from publicdata.catalog import service as catalog
-from publicdata.catalog.schemas import DatasetOut, DatasetSummary
+from publicdata.catalog.schemas import DatasetOut
 from publicdata.catalog.tables import Resource
 from publicdata.identity import service as identity
 from publicdata.platform import Platform
@@ -59,29 +59,6 @@ def download_counts(platform: Platform) -> dict[str, int]:
         return {dataset_id: int(n) for dataset_id, n in rows}
 
 
-def _facets(items: list[DatasetSummary]) -> dict[str, list[dict[str, Any]]]:
-    domain = Counter(d.domain.value for d in items)
-    open_class = Counter(d.open_class.value for d in items)
-    fmt = Counter(f.value for d in items for f in d.formats)
-    frequency = Counter(d.update_frequency.value for d in items)
-    provider = Counter(d.provider.code for d in items)
-    names = {d.provider.code: (d.provider.name, d.provider.name_en or d.provider.name) for d in items}
-
-    def listed(counter: Counter[str], names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
-        return [
-            {"value": k, "count": n, "label": names.get(k, (k, k))[0], "label_en": names.get(k, (k, k))[1]}
-            for k, n in counter.most_common()
-        ]
-
-    return {
-        "domain": listed(domain, DOMAINS),
-        "provider": listed(provider, names),
-        "open_class": listed(open_class, OPEN_CLASSES),
-        "format": listed(fmt, {k: (k.upper(), k.upper()) for k in fmt}),
-        "update_frequency": listed(frequency, FREQUENCIES),
-    }
-
-
 FACET_NAMES = ("domain", "provider", "open_class", "format", "update_frequency", "area_code")
 
 
@@ -105,18 +82,8 @@ def search_catalog(platform: Platform, request: Request, params: dict[str, Any])
     result: Any = catalog.list_datasets(
         platform, actor=actor, sort=sort, offset=offset, limit=PAGE_SIZE, facets=FACET_NAMES, **filters
     )
-    if not isinstance(result, tuple) and getattr(result, "facets", None) is not None:
-        total, items, facets = result.total, list(result.items), result.facets
-    else:  # no search index: page and count facets over every match
-        result = catalog.list_datasets(platform, actor=actor, sort="updated", offset=0, limit=ALL, **filters)
-        total, everything = result
-        facets = _facets(everything)
-        if sort == "downloads":
-            counts = download_counts(platform)
-            everything = sorted(everything, key=lambda d: -counts.get(d.id, 0))
-        elif sort in ("name", "published"):
-            everything = sorted(everything, key=lambda d: d.name if sort == "name" else str(d.published_at))
-        items = everything[offset : offset + PAGE_SIZE]
+    # With facets asked for, the catalog always answers through the search index.
+    total, items, facets = result.total, list(result.items), result.facets
     return {
         "query": {k: v for k, v in params.items() if v},
         "sort": sort,

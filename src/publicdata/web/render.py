@@ -26,7 +26,6 @@ from markupsafe import Markup, escape
 from publicdata.errors import AppError, NotAuthenticated, PermissionDenied
 from publicdata.http import (
     CSRF_HEADER,
-    SESSION_COOKIE,
     client_ip,
     get_platform,
     read_session_cookie,
@@ -223,10 +222,6 @@ def page_view(fn: Callable[P, Response]) -> Callable[P, Response]:
 
 def platform_of(request: Request) -> Platform:
     return get_platform(request)
-
-
-def session_cookie_name() -> str:
-    return SESSION_COOKIE
 
 
 def twin_get(router: Any, path: str) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
