@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from publicdata.audit.service import record_audit
@@ -22,6 +22,7 @@ from publicdata.catalog.schemas import (
 )
 from publicdata.catalog.tables import Dataset, DatasetField
 from publicdata.catalog.views import area_name, dataset_out, dataset_summary
+from publicdata.catalog.visibility import visibility_clause
 from publicdata.db import utcnow
 from publicdata.errors import Conflict, NotFound, ValidationFailed, field_problems
 from publicdata.identity import permissions as rules
@@ -284,10 +285,9 @@ def _filtered(
     query = select(Dataset)
     if state:
         query = query.where(Dataset.state == state)
-    if not (actor.is_admin or actor.has_role(rules.Role.CENTER) or actor.has_role(rules.Role.AUTHORITY)):
-        visible = Dataset.state.in_([s.value for s in model.VISIBLE_STATES])
-        own = [org for role, org in actor.roles if role is rules.Role.PROVIDER_STAFF and org]
-        query = query.where(or_(visible, Dataset.provider_id.in_(own)) if own else visible)
+    visible = visibility_clause(actor, Dataset.state, Dataset.provider_id)
+    if visible is not None:
+        query = query.where(visible)
     for column, value in (
         (Dataset.domain, domain),
         (Dataset.provider_id, provider_id),

@@ -17,7 +17,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
-    or_,
     select,
     text,
     union_all,
@@ -30,6 +29,7 @@ from publicdata.audit.service import record_audit
 from publicdata.catalog import model as catalog_model
 from publicdata.catalog.tables import Dataset
 from publicdata.catalog.views import dataset_summary
+from publicdata.catalog.visibility import visibility_clause
 from publicdata.errors import ValidationFailed
 from publicdata.identity import permissions as rules
 from publicdata.identity.permissions import Principal
@@ -60,15 +60,6 @@ class SearchResult:
     def __iter__(self) -> Iterator[Any]:
         yield self.total
         yield self.items
-
-
-def _visibility(actor: Principal) -> ColumnElement[bool] | None:
-    """The same rule as the catalog list: published/static for everyone, plus own drafts."""
-    if actor.is_admin or actor.has_role(rules.Role.CENTER) or actor.has_role(rules.Role.AUTHORITY):
-        return None
-    visible = _sd.c.state.in_([s.value for s in catalog_model.VISIBLE_STATES])
-    own = [org for role, org in actor.roles if role is rules.Role.PROVIDER_STAFF and org]
-    return or_(visible, _sd.c.provider_id.in_(own)) if own else visible
 
 
 def _format_match(fmt: str) -> ColumnElement[bool]:
@@ -230,7 +221,7 @@ def search_datasets(
         if sqlite:
             _tune_sqlite(session)
         where: list[ColumnElement[bool]] = []
-        visible = _visibility(actor)
+        visible = visibility_clause(actor, _sd.c.state, _sd.c.provider_id)
         if visible is not None:
             where.append(visible)
         if provider:
