@@ -106,9 +106,26 @@ def log_provisional(deadline: Deadline, *, what: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+# Calendars built from loaded years, keyed by (year, sha256) of every row: the schedules are parsed once
+# per process and version, not on every request that shows a deadline.
+_built: dict[tuple[tuple[int, str], ...], WorkdayCalendar] = {}
+
+
 def calendar_from_session(session: Session) -> WorkdayCalendar:
-    rows = session.scalars(select(CalendarYear).order_by(CalendarYear.year))
-    return WorkdayCalendar([parse_schedule(row.schedule_json, filename=f"{row.year}.json") for row in rows])
+    key = tuple(
+        (year, digest)
+        for year, digest in session.execute(
+            select(CalendarYear.year, CalendarYear.sha256).order_by(CalendarYear.year)
+        )
+    )
+    calendar = _built.get(key)
+    if calendar is None:
+        rows = session.scalars(select(CalendarYear).order_by(CalendarYear.year))
+        calendar = WorkdayCalendar([parse_schedule(r.schedule_json, filename=f"{r.year}.json") for r in rows])
+        if len(_built) > 32:  # a handful of versions in practice; stay bounded anyway
+            _built.clear()
+        _built[key] = calendar
+    return calendar
 
 
 def platform_calendar(platform: Platform) -> WorkdayCalendar:
