@@ -145,7 +145,7 @@ def add_event(
 ) -> WorkOrderEvent:
     last = session.scalar(select(func.max(WorkOrderEvent.seq)).where(WorkOrderEvent.order_id == order.id))
     event = WorkOrderEvent(
-        order_id=order.id,
+        order=order,  # back_populates appends it to order.events: no reload of the history needed
         seq=(last or 0) + 1,
         at=at,
         actor_kind=actor_kind(actor),
@@ -162,7 +162,6 @@ def add_event(
     )
     session.add(event)
     session.flush()
-    session.refresh(order, attribute_names=["events"])
     return event
 
 
