@@ -175,9 +175,12 @@ MAX_ATTEMPTS = 5
 
 
 def deliver_outbox(platform: Platform, *, mailer: Mailer | None = None, limit: int = 200) -> dict[str, int]:
-    """Send pending mail through `mailer` (default: from settings). Returns counts by outcome."""
+    """Send pending mail through `mailer` (default: from settings). Returns counts by outcome.
+
+    Messages are claimed (attempt counted) in one short transaction, sent with no transaction open — an
+    SMTP server may take seconds and must not hold the database's write lock — and their outcomes written
+    in a second one. A crash in between leaves them pending: delivery is at least once."""
     mailer = mailer or mailer_from_settings(platform.settings)
-    skips = bool(getattr(mailer, "skips", False))
     counts = {"sent": 0, "failed": 0, "skipped": 0}
     with platform.db.transaction() as session:
         pending = list(
@@ -188,20 +191,32 @@ def deliver_outbox(platform: Platform, *, mailer: Mailer | None = None, limit: i
                 .limit(limit)
             )
         )
-        for mail in pending:
-            if skips:
+        if getattr(mailer, "skips", False):
+            for mail in pending:
                 mail.status = "skipped"
-                counts["skipped"] += 1
-                continue
+            counts["skipped"] = len(pending)
+            return counts
+        claimed = []
+        for mail in pending:
             mail.attempts += 1
-            try:
-                mailer.send(MailMessage(to=mail.to_address, subject=mail.subject, body=mail.body))
-            except Exception as exc:  # an outside edge: any failure is recorded and retried later
-                mail.status = "failed"
-                mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                counts["failed"] += 1
-            else:
-                mail.status = "sent"
-                mail.sent_at = utcnow()
+            claimed.append((mail.id, MailMessage(to=mail.to_address, subject=mail.subject, body=mail.body)))
+    outcomes: dict[str, str | None] = {}  # mail id -> error text, None when sent
+    for mail_id, message in claimed:
+        try:
+            mailer.send(message)
+        except Exception as exc:  # an outside edge: any failure is recorded and retried later
+            outcomes[mail_id] = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            outcomes[mail_id] = None
+    with platform.db.transaction() as session:
+        for mail_id, error in outcomes.items():
+            row = session.get(OutboundMail, mail_id)
+            if row is None:
+                continue
+            if error is None:
+                row.status, row.sent_at = "sent", utcnow()
                 counts["sent"] += 1
+            else:
+                row.status, row.last_error = "failed", error
+                counts["failed"] += 1
     return counts
