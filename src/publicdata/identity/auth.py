@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from publicdata.audit.service import record_audit
@@ -311,7 +311,7 @@ def principal_from_token(platform: Platform, *, token: str, client_ip: str | Non
     if not token.startswith(TOKEN_PREFIX) or len(parts) != 2:
         raise invalid
     now = utcnow()
-    with platform.db.transaction() as session:
+    with platform.db.reading() as session:  # resolving is a read: no write lock on the hot path
         row = session.scalar(select(ApiToken).where(ApiToken.prefix == parts[0]))
         if row is None:
             raise invalid
@@ -321,10 +321,14 @@ def principal_from_token(platform: Platform, *, token: str, client_ip: str | Non
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise invalid
+        principal = principal_for(user, token=row, client_ip=client_ip)
         # Record last use at most once a minute, so busy scripts do not write on every call.
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-            row.last_used_at = now
-        return principal_for(user, token=row, client_ip=client_ip)
+        stale = row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1)
+        token_id = row.id
+    if stale:
+        with platform.db.transaction() as session:
+            session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return principal
 
 
 def touch_session_cleanup(session: Session) -> int:
