@@ -418,6 +418,12 @@ def query_records(
     return {"dataset": resolved.dataset.code, "version": resolved.version.version, **result}
 
 
+def _sql_refused(refused: SqlRefused) -> BadRequest:
+    return BadRequest(
+        refused.message_en, message_zh=refused.message_zh, code="sql_refused", details=refused.details or None
+    )
+
+
 def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, Any]:
     if len(sql) > 20_000:
         raise BadRequest(
@@ -426,31 +432,25 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
     try:
         checked = check_sql(sql)
     except SqlRefused as refused:
-        raise BadRequest(
-            refused.message_en,
-            message_zh=refused.message_zh,
-            code="sql_refused",
-            details=refused.details or None,
-        ) from None
+        raise _sql_refused(refused) from None
     if not checked.tables:
         raise BadRequest("query at least one dataset table", message_zh="请查询数据集表", code="sql_refused")
     sources: dict[str, TableSource] = {}
     audited: list[Resolved] = []
     with platform.db.reading() as session:
-        datasets = session.scalars(select(Dataset)).all() if len(checked.tables) else []
-        by_name = {normalize_table(d.code): d for d in datasets}
+        # Codes only: the ORM rows (with their fields and resources) are loaded for the tables used.
+        by_name = {normalize_table(code): code for code in session.scalars(select(Dataset.code))}
         for name in checked.tables:
-            dataset = by_name.get(name)
             unknown = BadRequest(
                 f"unknown table '{name}' (tables are dataset codes you may read)",
                 message_zh=f"不存在或无权查询的表“{name}”",
                 code="sql_refused",
                 details={"table": name},
             )
-            if dataset is None:
+            if name not in by_name:
                 raise unknown
             try:
-                resolved = _resolve(session, actor, dataset.code, None)
+                resolved = _resolve(session, actor, by_name[name], None)
             except (NotFound, PermissionDenied, NotAuthenticated):
                 raise unknown from None
             sources[name] = TableSource(_path(platform, resolved.version), resolved.columns())
@@ -459,12 +459,7 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
     try:
         result = run_sql(platform.settings, checked, sources)
     except SqlRefused as refused:
-        raise BadRequest(
-            refused.message_en,
-            message_zh=refused.message_zh,
-            code="sql_refused",
-            details=refused.details or None,
-        ) from None
+        raise _sql_refused(refused) from None
     if audited:
         with platform.db.transaction() as session:
             for resolved in audited:
