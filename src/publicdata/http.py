@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -53,14 +54,15 @@ def read_session_cookie(request: Request, platform: Platform) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def get_principal(request: Request, platform: PlatformDep) -> Principal:
-    """Bearer token first (scripts), then the session cookie (browsers), else anonymous."""
+def resolve_principal(request: Request, platform: Platform) -> Principal:
+    """Bearer token first (scripts), then the session cookie (browsers), else anonymous; cached on the
+    request. Sets `request.state.csrf_token` for session callers; checking it is the caller's job."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
     ip = client_ip(request)
     header = request.headers.get("Authorization", "")
-    principal: Principal
+    principal = Principal(client_ip=ip)
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -71,18 +73,24 @@ def get_principal(request: Request, platform: PlatformDep) -> Principal:
         found = (
             auth.principal_from_session(platform, session_id=session_id, client_ip=ip) if session_id else None
         )
-        if found is None:
-            principal = Principal(client_ip=ip)
-        else:
-            principal, csrf_token = found
-            request.state.csrf_token = csrf_token
+        if found is not None:
+            principal, request.state.csrf_token = found
             request.state.session_id = session_id
-            if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != csrf_token:
-                # A cross-site form cannot read our CSRF token, so it cannot forge this header.
-                raise PermissionDenied(
-                    "missing or wrong CSRF token", message_zh="缺少或错误的CSRF令牌", code="csrf_failed"
-                )
     request.state.principal = principal
+    return principal
+
+
+def get_principal(request: Request, platform: PlatformDep) -> Principal:
+    """The API's principal: session callers must echo their CSRF token on unsafe methods."""
+    principal = resolve_principal(request, platform)
+    csrf_token = getattr(request.state, "csrf_token", None)
+    if csrf_token is not None and principal.token_id is None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or ""
+        # A cross-site form cannot read our CSRF token, so it cannot forge this header.
+        if not hmac.compare_digest(sent.encode(), csrf_token.encode()):
+            raise PermissionDenied(
+                "missing or wrong CSRF token", message_zh="缺少或错误的CSRF令牌", code="csrf_failed"
+            )
     return principal
 
 

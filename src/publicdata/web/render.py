@@ -26,11 +26,9 @@ from markupsafe import Markup, escape
 from publicdata.errors import AppError, NotAuthenticated, PermissionDenied
 from publicdata.http import (
     CSRF_HEADER,
-    client_ip,
     get_platform,
-    read_session_cookie,
+    resolve_principal,
 )
-from publicdata.identity import auth
 from publicdata.identity.model import Role
 from publicdata.identity.permissions import Principal
 from publicdata.platform import Platform
@@ -69,30 +67,9 @@ def highlight(text: str, query: str | None) -> Markup:
 
 
 def principal_of(request: Request) -> Principal:
-    """Who is looking at a page: bearer token, then the session cookie, else anonymous (no CSRF check:
-    reads are safe, and form posts check the token themselves with `check_form_csrf`)."""
-    cached = getattr(request.state, "principal", None)
-    if isinstance(cached, Principal):
-        return cached
-    platform = get_platform(request)
-    ip = client_ip(request)
-    header = request.headers.get("Authorization", "")
-    principal = Principal(client_ip=ip)
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("use 'Authorization: Bearer <token>'", message_zh="认证头格式错误")
-        principal = auth.principal_from_token(platform, token=token.strip(), client_ip=ip)
-    else:
-        session_id = read_session_cookie(request, platform)
-        found = (
-            auth.principal_from_session(platform, session_id=session_id, client_ip=ip) if session_id else None
-        )
-        if found is not None:
-            principal, request.state.csrf_token = found
-            request.state.session_id = session_id
-    request.state.principal = principal
-    return principal
+    """Who is looking at a page (no CSRF check here: reads are safe, and form posts check the token
+    themselves with `check_form_csrf`)."""
+    return resolve_principal(request, get_platform(request))
 
 
 def check_form_csrf(request: Request, form: dict[str, Any]) -> Principal:
