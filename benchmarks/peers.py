@@ -17,7 +17,7 @@ import duckdb
 
 from benchmarks.procs import Server, free_port, run_child
 
-PEER_PACKAGES = ("sqlite-utils>=3.36", "datasette>=0.64")
+PEER_PACKAGES = ("sqlite-utils>=3.36", "datasette>=0.64", "presidio-analyzer>=2.2", "frictionless>=5.18")
 PG_DATABASE = "publicdata_bench"
 
 PG_COLUMNS = """

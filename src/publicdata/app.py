@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from publicdata import __version__
+from publicdata.access.api import router as access_router
 from publicdata.audit.api import router as audit_router
 from publicdata.audit.service import record_api_call
 from publicdata.catalog.api import router as catalog_router
@@ -21,7 +22,10 @@ from publicdata.http import install_error_handlers
 from publicdata.identity.api import router as identity_router
 from publicdata.identity.permissions import Principal
 from publicdata.notifications.api import router as inbox_router
+from publicdata.objections.api import router as objections_router
 from publicdata.platform import Platform
+from publicdata.privacy.api import router as privacy_router
+from publicdata.quality.api import router as quality_router
 from publicdata.web.pages import mount_static
 from publicdata.web.pages import router as web_router
 from publicdata.workdays.api import router as calendar_router
@@ -64,6 +68,10 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     app.include_router(inbox_router)
     app.include_router(calendar_router)
     app.include_router(datastore_router)
+    app.include_router(privacy_router)
+    app.include_router(quality_router)
+    app.include_router(access_router)
+    app.include_router(objections_router)
     app.include_router(web_router)  # portal pages, after the API (each page has a JSON twin)
     mount_static(app)
 

@@ -10,13 +10,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from publicdata.access import cli as access_cli
 from publicdata.audit.cli import audit_app
 from publicdata.config import get_settings
 from publicdata.datastore.cli import ingest_command
 from publicdata.errors import AppError
 from publicdata.identity.model import OrgKind, Role
 from publicdata.identity.permissions import SYSTEM
+from publicdata.objections import cli as objections_cli
 from publicdata.platform import Platform
+from publicdata.privacy import cli as privacy_cli
+from publicdata.quality import cli as quality_cli
 from publicdata.search.cli import search_app
 from publicdata.workdays.cli import calendar_app
 from publicdata.workorders.cli import tick_command
@@ -33,6 +37,8 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(search_app, name="search")
+for _domain_cli in (privacy_cli, quality_cli, access_cli, objections_cli):
+    _domain_cli.register(app)
 app.command("tick", help="Run the timed duties once: overdue work orders, escalations, reminders, mail.")(
     tick_command
 )

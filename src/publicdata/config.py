@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     datastore_ingest_max_attempts: int = 3
     datastore_rate_limit_anonymous_per_minute: int = 120  # 0 = no limit
     datastore_rate_limit_token_per_minute: int = 1200  # 0 = no limit
+    # Privacy and quality (issue 5). Raw (pre-desensitization) files are deleted unless policy allows
+    # keeping them; they are never served. A version scoring below quality_work_order_below opens a
+    # work order to its provider.
+    privacy_keep_raw: bool = False
+    quality_work_order_below: int = 60
+    sample_default_rows: int = 3000
+    # Conditional access (issue 7): usage reports are due every access_report_interval_days of a grant;
+    # a report overdue by more than access_report_grace_working_days suspends the grant. Grants without
+    # their own quota get access_default_daily_quota calls (records/SQL/download) per day.
+    access_report_interval_days: int = 90
+    access_report_grace_working_days: int = 10
+    access_default_daily_quota: int = 1000
 
     @field_validator("var_dir", mode="after")
     @classmethod

@@ -11,7 +11,7 @@ from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from publicdata.audit.service import record_audit
-from publicdata.catalog import model
+from publicdata.catalog import gates, model
 from publicdata.catalog.model import DatasetState, OpenClass
 from publicdata.catalog.schemas import (
     DataItemIn,
@@ -384,6 +384,7 @@ def apply_publication(
     if not (republish and current is DatasetState.PUBLISHED):
         model.check_transition(current, DatasetState.PUBLISHED)
     validate_entry(as_input(dataset))
+    gates.check_publication(session, dataset)
     dataset.state = DatasetState.PUBLISHED.value
     dataset.published_at = dataset.published_at or utcnow()
     dataset.updated_at = utcnow()
@@ -469,6 +470,8 @@ def transition_dataset(
         model.check_transition(current, target)
     except model.LifecycleError as exc:
         raise Conflict(str(exc), message_zh="数据集当前状态不允许此操作", code="invalid_transition") from exc
+    if target is DatasetState.PUBLISHED:
+        gates.check_publication(session, dataset)
     dataset.state = target.value
     dataset.updated_at = utcnow()
     session.flush()

@@ -15,6 +15,7 @@ named by committed version rows.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Callable
@@ -27,11 +28,11 @@ from sqlalchemy import func, select
 
 from publicdata.audit.service import record_audit
 from publicdata.catalog.tables import Dataset
-from publicdata.datastore import readers
+from publicdata.datastore import pipeline, readers
 from publicdata.datastore.engine import dataset_dir, fsync_dir, fsync_path, work_cursor
 from publicdata.datastore.model import ColumnType, column_type_of, effective_columns, quote_literal
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
-from publicdata.db import utcnow
+from publicdata.db import new_id, utcnow
 from publicdata.identity.permissions import Principal
 from publicdata.platform import Platform
 
@@ -61,6 +62,7 @@ def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: 
         dataset = session.get(Dataset, job.dataset_id)
         assert dataset is not None
         text_columns = {f.name for f in dataset.fields if f.type == "text"}
+        code, provider_id = dataset.code, dataset.provider_id
     folder = dataset_dir(settings, job.dataset_id)
     prefix = folder / temp_prefix(job.id)
     temp_parquet = prefix.with_name(prefix.name + ".parquet")
@@ -97,27 +99,26 @@ def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: 
                     continue
                 source = readers.after_read_error(source, exc)
         fsync_path(temp_parquet)
-        report(75, "statistics")
-        columns = describe_parquet(con, temp_parquet, source.geometry_columns)
-        row_count, statistics = column_statistics(con, temp_parquet, columns)
-        if row_count == 0:
-            raise readers.fail(
-                "header_only", "the file has a header but no data rows", "文件只有表头，没有数据行"
-            )
-        report(90, "committing")
-        version = _commit(
-            platform,
-            job=job,
-            actor=actor,
-            folder=folder,
-            temp_parquet=temp_parquet,
-            fmt=fmt,
-            encoding=source.encoding,
-            columns=columns,
-            row_count=row_count,
-            statistics=statistics,
+        draft = pipeline.VersionDraft(
+            dataset_id=job.dataset_id,
+            dataset_code=code,
+            provider_id=provider_id,
+            parquet=temp_parquet,
+            con=con,
+            temps=temps,
         )
-        return IngestResult(version, row_count, columns)
+        origin = VersionOrigin(
+            source_name=job.original_name,
+            source_sha256=job.sha256,
+            source_format=fmt,
+            source_encoding=source.encoding,
+            job_id=job.id,
+            created_by=job.created_by,
+        )
+        version = finish_version(
+            platform, draft=draft, origin=origin, actor=actor, report=report, geometry=source.geometry_columns
+        )
+        return IngestResult(version, draft.row_count, draft.columns)
     finally:
         con.close()
         for path in temps:
@@ -234,78 +235,179 @@ def column_statistics(
     return total, stats
 
 
-def _commit(
+@dataclass(frozen=True)
+class VersionOrigin:
+    """Where a version's rows came from: an upload (with its ingest job) or a derivation."""
+
+    source_name: str
+    source_sha256: str
+    source_format: str
+    source_encoding: str | None
+    job_id: str | None
+    created_by: str | None
+    note: str = ""
+
+
+def finish_version(
     platform: Platform,
     *,
-    job: IngestJob,
+    draft: pipeline.VersionDraft,
+    origin: VersionOrigin,
     actor: Principal,
-    folder: Path,
-    temp_parquet: Path,
-    fmt: str,
-    encoding: str | None,
-    columns: list[dict[str, Any]],
-    row_count: int,
-    statistics: dict[str, Any],
+    report: Report,
+    geometry: tuple[str, ...] = (),
 ) -> int:
+    """Steps after the raw Parquet is written: transforms, statistics, analyzers, one commit."""
+    raw = draft.parquet
+    for _name, transform in pipeline.transforms():
+        replaced = transform(platform, draft)
+        if replaced is not None:
+            fsync_path(replaced)
+            draft.parquet = replaced
+    if draft.parquet != raw:
+        draft.raw_parquet = raw
+    report(75, "statistics")
+    draft.columns = describe_parquet(draft.con, draft.parquet, geometry)
+    draft.row_count, draft.statistics = column_statistics(draft.con, draft.parquet, draft.columns)
+    if draft.row_count == 0:
+        raise readers.fail(
+            "header_only", "the file has a header but no data rows", "文件只有表头，没有数据行"
+        )
+    report(80, "checking")
+    for name, analyze in pipeline.analyzers():
+        draft.results[name] = analyze(platform, draft)
+    report(90, "committing")
+    return _commit(platform, actor=actor, draft=draft, origin=origin)
+
+
+def derive_version(
+    platform: Platform,
+    *,
+    dataset_id: str,
+    select_sql: str,
+    actor: Principal,
+    source_name: str,
+    note: str = "",
+) -> int:
+    """Make a new version of `dataset_id` from a DuckDB SELECT (over existing versions' files, e.g.
+    reprocessing with new desensitization rules, or a sample drawn from another dataset). The same
+    transforms, statistics, analyzers and atomic commit as an upload; returns the version number."""
+    settings = platform.settings
+    with platform.db.reading() as session:
+        dataset = session.get(Dataset, dataset_id)
+        assert dataset is not None
+        code, provider_id = dataset.code, dataset.provider_id
+    folder = dataset_dir(settings, dataset_id)
+    temp_parquet = folder / (temp_prefix(new_id()) + ".parquet")
+    temps: list[Path] = [temp_parquet]
+    con = work_cursor(settings)
+    try:
+        con.execute(
+            f"COPY ({select_sql}) TO {quote_literal(str(temp_parquet))} "
+            "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
+        )
+        fsync_path(temp_parquet)
+        digest = hashlib.sha256(select_sql.encode()).hexdigest()
+        draft = pipeline.VersionDraft(
+            dataset_id=dataset_id,
+            dataset_code=code,
+            provider_id=provider_id,
+            parquet=temp_parquet,
+            con=con,
+            temps=temps,
+        )
+        origin = VersionOrigin(
+            source_name=source_name,
+            source_sha256=digest,
+            source_format="derived",
+            source_encoding=None,
+            job_id=None,
+            created_by=actor.user_id,
+            note=note,
+        )
+        return finish_version(platform, draft=draft, origin=origin, actor=actor, report=lambda _p, _s: None)
+    finally:
+        con.close()
+        for path in temps:
+            if path.exists():
+                path.unlink()
+
+
+def _commit(
+    platform: Platform, *, actor: Principal, draft: pipeline.VersionDraft, origin: VersionOrigin
+) -> int:
+    folder = draft.parquet.parent
     with platform.db.reading() as session:
         latest = session.scalar(
-            select(func.max(DataVersion.version)).where(DataVersion.dataset_id == job.dataset_id)
+            select(func.max(DataVersion.version)).where(DataVersion.dataset_id == draft.dataset_id)
         )
     version = (latest or 0) + 1
     final = folder / f"{version}.parquet"
-    os.replace(temp_parquet, final)
+    os.replace(draft.parquet, final)
+    raw_relative = None
+    if draft.raw_parquet is not None and platform.settings.privacy_keep_raw:
+        raw_final = folder / f"{version}.raw.parquet"
+        os.replace(draft.raw_parquet, raw_final)
+        raw_relative = str(raw_final.relative_to(platform.settings.resolved_data_dir))
     fsync_dir(folder)
     relative = str(final.relative_to(platform.settings.resolved_data_dir))
     with platform.db.transaction() as session:
-        dataset = session.get(Dataset, job.dataset_id)
+        dataset = session.get(Dataset, draft.dataset_id)
         assert dataset is not None
         row = DataVersion(
-            dataset_id=job.dataset_id,
+            dataset_id=draft.dataset_id,
             version=version,
             path=relative,
-            row_count=row_count,
+            raw_path=raw_relative,
+            row_count=draft.row_count,
             size_bytes=final.stat().st_size,
-            source_name=job.original_name,
-            source_sha256=job.sha256,
-            source_format=fmt,
-            source_encoding=encoding,
-            columns=columns,
+            source_name=origin.source_name,
+            source_sha256=origin.source_sha256,
+            source_format=origin.source_format,
+            source_encoding=origin.source_encoding,
+            columns=draft.columns,
             overrides={},
-            statistics=statistics,
-            job_id=job.id,
-            created_by=job.created_by,
+            statistics=draft.statistics,
+            job_id=origin.job_id,
+            created_by=origin.created_by,
+            schema_note=origin.note,
         )
         session.add(row)
-        head = session.get(DatasetHead, job.dataset_id)
+        head = session.get(DatasetHead, draft.dataset_id)
         if head is None:
-            session.add(DatasetHead(dataset_id=job.dataset_id, version=version))
+            session.add(DatasetHead(dataset_id=draft.dataset_id, version=version))
         else:
             head.version = version
             head.updated_at = utcnow()
-        stored = session.get(IngestJob, job.id)
-        assert stored is not None
-        stored.state = "succeeded"
-        stored.progress = 100
-        stored.stage = "done"
-        stored.version = version
-        stored.error = None
-        stored.finished_at = utcnow()
+        if origin.job_id is not None:
+            stored = session.get(IngestJob, origin.job_id)
+            assert stored is not None
+            stored.state = "succeeded"
+            stored.progress = 100
+            stored.stage = "done"
+            stored.version = version
+            stored.error = None
+            stored.finished_at = utcnow()
         session.flush()
+        pipeline.record_all(session, dataset, row, draft.results)
         record_audit(
             session,
             actor=actor,
-            action="datastore.ingest",
+            action="datastore.ingest" if origin.job_id is not None else "datastore.derive",
             subject_type="dataset",
             subject_id=dataset.id,
             organization_id=dataset.provider_id,
             details={
                 "code": dataset.code,
                 "version": version,
-                "rows": row_count,
-                "format": fmt,
-                "encoding": encoding,
-                "source_sha256": job.sha256,
-                "job": job.id,
+                "rows": draft.row_count,
+                "format": origin.source_format,
+                "encoding": origin.source_encoding,
+                "source_sha256": origin.source_sha256,
+                "source": origin.source_name,
+                "job": origin.job_id,
+                "transformed": draft.raw_parquet is not None,
+                "note": origin.note,
             },
         )
     return version

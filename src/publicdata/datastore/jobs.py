@@ -232,9 +232,9 @@ def _clean_files(root: Path, versions: set[tuple[str, int]], live_datasets: set[
                 removed += 1
             elif (
                 name.endswith(".parquet")
-                and name[:-8].isdigit()
+                and (number := name[:-8].removesuffix(".raw")).isdigit()
                 and folder.name not in live_datasets
-                and (folder.name, int(name[:-8])) not in versions
+                and (folder.name, int(number)) not in versions
             ):
                 path.unlink(missing_ok=True)
                 removed += 1

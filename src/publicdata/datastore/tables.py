@@ -49,6 +49,8 @@ class DataVersion(Base):
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(1000))  # relative to the data folder
+    # The file before desensitization, kept only where settings.privacy_keep_raw allows; never served.
+    raw_path: Mapped[str | None] = mapped_column(String(1000))
     row_count: Mapped[int] = mapped_column(BigInteger)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     source_name: Mapped[str] = mapped_column(String(200))

@@ -1,6 +1,6 @@
 """Portal language: Chinese by default (the message ids), English from a gettext catalog.
 
-The English catalog is read from `locale/en/LC_MESSAGES/messages.po` at start-up (no compile step on a
+The English catalogs are read from `locale/en/LC_MESSAGES/*.po` at start-up (no compile step on a
 fresh machine); dates and numbers are formatted with Babel for the page's locale.
 """
 
@@ -26,17 +26,19 @@ LANG_COOKIE = "lang"
 
 @lru_cache(maxsize=4)
 def translations(lang: str) -> Translations:
-    """The catalog for a language; Chinese needs none (message ids are Chinese)."""
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == "zh" or not po_path.exists():
-        return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
+    """The catalog for a language; Chinese needs none (message ids are Chinese). Every `*.po` file of
+    the language is read (`messages.po` plus one per domain's pages), so domains keep their own files."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
     result = Translations()
-    for message in catalog:
-        msgid, text = message.id, message.string
-        if isinstance(msgid, str) and isinstance(text, str) and text and not message.fuzzy:
-            result._catalog[msgid] = text
+    if lang == "zh" or not folder.is_dir():
+        return result
+    for po_path in sorted(folder.glob("*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            msgid, text = message.id, message.string
+            if isinstance(msgid, str) and isinstance(text, str) and text and not message.fuzzy:
+                result._catalog[msgid] = text
     return result
 
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from publicdata.web import account, backoffice, center, portal
+from publicdata.web import (
+    access_pages,
+    account,
+    backoffice,
+    center,
+    grant_pages,
+    objection_pages,
+    portal,
+    quality_panel,
+)
 from publicdata.web.render import STATIC_DIR
 
 router = APIRouter()
@@ -18,6 +27,10 @@ router.include_router(portal.router)
 router.include_router(account.router)
 router.include_router(backoffice.router)
 router.include_router(center.router)
+router.include_router(access_pages.router)
+router.include_router(grant_pages.router)
+router.include_router(objection_pages.router)
+router.include_router(quality_panel.router)
 
 
 def mount_static(app: FastAPI) -> None:

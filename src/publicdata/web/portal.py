@@ -17,6 +17,7 @@ from publicdata.catalog.tables import Resource
 from publicdata.identity import service as identity
 from publicdata.platform import Platform
 from publicdata.web import content, datastore_view
+from publicdata.web.panels import dataset_panels
 from publicdata.web.render import platform_of, principal_of, render, twin_get
 
 router = APIRouter()
@@ -208,7 +209,9 @@ def dataset_page(request: Request, code: str) -> Response:
         "api": api_examples(request, dataset),
         "provider_url": f"/providers/{dataset.provider.code}",
     }
-    return render(request, "dataset.html", {**data, "labels": labels()})
+    panels = dataset_panels(platform, actor, dataset)
+    data["panels"] = {p.name: p.data for p in panels}
+    return render(request, "dataset.html", {**data, "labels": labels(), "panel_list": panels})
 
 
 @twin_get(router, "/providers")

@@ -21,7 +21,13 @@ from publicdata.workdays.model import WorkdayCalendar
 from publicdata.workorders.model import Transition, WorkOrderType
 from publicdata.workorders.tables import WorkOrder
 
-DEFINITION_MODULES: tuple[str, ...] = ("publicdata.catalog.review", "publicdata.catalog.review_jobs")
+DEFINITION_MODULES: tuple[str, ...] = (
+    "publicdata.catalog.review",
+    "publicdata.catalog.review_jobs",
+    "publicdata.access.workflow",
+    "publicdata.objections.workflow",
+    "publicdata.quality.workflow",
+)
 
 
 @dataclass

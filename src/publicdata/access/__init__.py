@@ -1,0 +1,1 @@
+"""Conditional access: applications, agreements, grants, usage reports, violations (ACC-2..ACC-11)."""

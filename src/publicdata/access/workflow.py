@@ -1,0 +1,1 @@
+"""Work-order types and scheduled jobs of conditional access (to be filled)."""

@@ -1,0 +1,1 @@
+"""Work-order types and scheduled jobs of objections and complaints (to be filled)."""

@@ -1,0 +1,1 @@
+"""Registers the privacy publication gate (to be filled)."""

@@ -1,0 +1,1 @@
+"""Registers the privacy steps of version making (to be filled)."""

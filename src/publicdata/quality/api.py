@@ -1,0 +1,7 @@
+"""HTTP API of this domain (to be filled)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1")

@@ -1,0 +1,1 @@
+"""Registers the quality steps of version making (to be filled)."""

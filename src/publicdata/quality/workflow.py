@@ -1,0 +1,1 @@
+"""Work-order types of quality (to be filled)."""
