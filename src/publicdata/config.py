@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # `PUBLICDATA_DATA_DIR=` (empty) means "the default", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'publicdata.sqlite3'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,11 @@ def test_sql_guard_rewrites_dataset_names_and_refuses_the_rest() -> None:
     for sql in ("SELECT * FROM read_parquet('x')", "SELECT getenv('x')", "PRAGMA x", "SELECT 1; SELECT 2"):
         with pytest.raises(SqlRefused):
             check_sql(sql)
+
+
+@pytest.mark.req("PLT-12")
+def test_an_empty_data_dir_setting_means_the_default_folder(tmp_path: Path) -> None:
+    from publicdata.config import Settings
+
+    settings = Settings(var_dir=tmp_path, data_dir="")  # type: ignore[arg-type]
+    assert settings.resolved_data_dir == (tmp_path / "data").resolve()
