@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from publicdata.catalog import model, resources, service
+from publicdata.catalog import history, model, resources, service
 from publicdata.catalog.schemas import (
     ApiResourceIn,
     DatasetIn,
@@ -112,6 +113,12 @@ def create_dataset(platform: PlatformDep, actor: PrincipalDep, body: DatasetIn) 
 @router.get("/datasets/{ref}", operation_id="get_dataset", tags=["catalog"])
 def get_dataset(platform: PlatformDep, actor: PrincipalDep, ref: str) -> DatasetOut:
     return service.get_dataset(platform, actor=actor, ref=ref)
+
+
+@router.get("/datasets/{ref}/history", operation_id="get_dataset_history", tags=["catalog"])
+def get_dataset_history(platform: PlatformDep, actor: PrincipalDep, ref: str) -> list[dict[str, Any]]:
+    """The entry's publications, reviewed changes and state changes, newest first, with content hashes."""
+    return [asdict(c) for c in history.get_entry_history(platform, actor=actor, ref=ref)]
 
 
 @router.patch("/datasets/{ref}", operation_id="update_dataset", tags=["catalog"])

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from publicdata.audit.tables import AuditRecord
-from publicdata.catalog import model
+from publicdata.catalog import history, model
 from publicdata.catalog import service as catalog
 from publicdata.catalog.schemas import DatasetOut
 from publicdata.catalog.tables import Resource
@@ -208,6 +208,7 @@ def dataset_page(request: Request, code: str) -> Response:
         "downloads": download_counts(platform).get(dataset.id, 0),
         "api": api_examples(request, dataset),
         "provider_url": f"/providers/{dataset.provider.code}",
+        "entry_history": history.get_entry_history(platform, actor=actor, ref=dataset.id),
     }
     panels = dataset_panels(platform, actor, dataset)
     data["panels"] = {p.name: p.data for p in panels}
