@@ -194,10 +194,13 @@ def serve(port: int) -> None:
     )
 
 
-def server(var_dir: Path, log: Path) -> Server:
+def server(var_dir: Path, log: Path, *, result_cache: bool = True) -> Server:
     port = free_port()
     cmd = [sys.executable, "-m", "benchmarks.ours", "serve", str(var_dir), str(port)]
-    return Server("publicdata", cmd, port=port, env=env_for(var_dir), log=log, ready_path="/api/v1/datasets")
+    env = env_for(var_dir)
+    if not result_cache:
+        env["PUBLICDATA_DATASTORE_RESULT_CACHE_ENTRIES"] = "0"
+    return Server("publicdata", cmd, port=port, env=env, log=log, ready_path="/api/v1/datasets")
 
 
 def records_url(base: str, code: str, district: str) -> str:

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Records queries of versions up to this many rows (in total, least recently used evicted) run on an
     # in-memory DuckDB copy of the Parquet file rather than the file itself; 0 = always read the file.
     datastore_query_cache_rows: int = 2_000_000
+    # Answers of records queries kept per process (versions are immutable, so they never go stale).
+    datastore_result_cache_entries: int = 1024
     datastore_sql_max_rows: int = 10000
     datastore_sql_timeout_seconds: float = 10.0
     datastore_ingest_max_attempts: int = 3

@@ -5,6 +5,7 @@ Values always travel as parameters; identifiers are quoted from the version's ow
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections import OrderedDict
@@ -132,7 +133,34 @@ def _keyset(query: RecordsQuery) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(alternatives) + ")", params
 
 
+_results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_results_lock = threading.Lock()
+
+
 def run_records(
+    settings: Settings, *, path: Path, columns: Sequence[Column], query: RecordsQuery, row_count: int = -1
+) -> dict[str, Any]:
+    """One page of records. Versions are immutable, so a page is a pure function of (file, columns,
+    query): answers are kept in a bounded LRU (`datastore_result_cache_entries`, 0 = off) and a
+    repeated query costs a dictionary lookup instead of a scan."""
+    size = settings.datastore_result_cache_entries
+    if size <= 0:
+        return _run_records(settings, path=path, columns=columns, query=query, row_count=row_count)
+    key = (str(path), tuple(columns), query)
+    with _results_lock:
+        hit = _results.get(key)
+        if hit is not None:
+            _results.move_to_end(key)
+    if hit is None:
+        hit = _run_records(settings, path=path, columns=columns, query=query, row_count=row_count)
+        with _results_lock:
+            _results[key] = hit
+            while len(_results) > size:
+                _results.popitem(last=False)
+    return copy.deepcopy(hit)  # callers may add to or trim the answer
+
+
+def _run_records(
     settings: Settings, *, path: Path, columns: Sequence[Column], query: RecordsQuery, row_count: int = -1
 ) -> dict[str, Any]:
     selected = [c for c in columns if not query.fields or c.name in query.fields]
