@@ -213,13 +213,16 @@ def column_statistics(
         tops.append("NULL" if geometry else f"approx_top_k({expr}, 5)")
     row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
-    # Top values are estimated on a sample of TOP_SAMPLE rows (exact for smaller versions).
-    top_row = con.execute(
-        f"SELECT {', '.join(tops)} FROM "
-        f"(SELECT * FROM {source} USING SAMPLE {TOP_SAMPLE} ROWS (reservoir, 42))"
-    ).fetchone()
-    assert top_row is not None
     total = int(row[0])
+    # Top values are estimated on about TOP_SAMPLE rows (exact for smaller versions). A block (system)
+    # sample reads a fraction of the file; a row (reservoir) sample would read all of it again.
+    sample = (
+        ""
+        if total <= TOP_SAMPLE
+        else f" USING SAMPLE {min(100.0, 100.0 * TOP_SAMPLE / total):.4f}% (system, 42)"
+    )
+    top_row = con.execute(f"SELECT {', '.join(tops)} FROM (SELECT * FROM {source}{sample})").fetchone()
+    assert top_row is not None
     stats: dict[str, Any] = {}
     for i, c in enumerate(cols):
         count, distinct, low, high = row[1 + i * 4 : 5 + i * 4]
