@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 from typing import Annotated
 
 import typer
@@ -12,13 +11,13 @@ from rich.table import Table
 
 from publicdata.access import cli as access_cli
 from publicdata.audit.cli import audit_app
+from publicdata.cli_support import cli_error, open_platform
 from publicdata.config import get_settings
 from publicdata.datastore.cli import ingest_command
 from publicdata.errors import AppError
 from publicdata.identity.model import OrgKind, Role
 from publicdata.identity.permissions import SYSTEM
 from publicdata.objections import cli as objections_cli
-from publicdata.platform import Platform
 from publicdata.privacy import cli as privacy_cli
 from publicdata.quality import cli as quality_cli
 from publicdata.search.cli import search_app
@@ -44,18 +43,6 @@ app.command("tick", help="Run the timed duties once: overdue work orders, escala
 )
 
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _platform() -> Platform:
-    return Platform.from_settings(get_settings())
-
-
-def _fail(exc: AppError) -> None:
-    err_console.print(f"[bold red]{exc.code}[/]: {exc.message_en} / {exc.message_zh}")
-    if exc.details:
-        err_console.print(json.dumps(exc.details, ensure_ascii=False, indent=2, default=str))
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -85,12 +72,11 @@ def demo(
     """Load the deterministic demo catalog (Shanghai providers and datasets). Safe to run twice."""
     from publicdata.demo.load import DEMO_PASSWORD, load_demo
 
-    platform = _platform()
+    platform = open_platform()
     try:
         report = load_demo(platform, password=admin_password or DEMO_PASSWORD, progress=console)
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     console.print(
@@ -147,7 +133,7 @@ def user_create(
     from publicdata.identity.service import create_staff_user
 
     secret = password or getpass.getpass("password: ")
-    platform = _platform()
+    platform = open_platform()
     try:
         user = create_staff_user(
             platform,
@@ -162,8 +148,7 @@ def user_create(
             ),
         )
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     console.print(f"[green]created[/] {user.username} ({role.value}) id={user.id}")
@@ -184,7 +169,7 @@ def org_create(
     from publicdata.identity.schemas import OrganizationIn
     from publicdata.identity.service import create_organization
 
-    platform = _platform()
+    platform = open_platform()
     try:
         org = create_organization(
             platform,
@@ -201,8 +186,7 @@ def org_create(
             ),
         )
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     console.print(f"[green]created[/] {org.code} {org.name} id={org.id}")
@@ -213,7 +197,7 @@ def org_list(kind: Annotated[OrgKind | None, typer.Option(help="Only this kind."
     """List organizations."""
     from publicdata.identity.service import list_organizations
 
-    platform = _platform()
+    platform = open_platform()
     try:
         total, orgs = list_organizations(platform, kind=kind, limit=1000)
     finally:
@@ -232,12 +216,11 @@ def dataset_publish(
     """Publish a dataset directly (administrators; normal publication goes through review)."""
     from publicdata.catalog.service import publish_dataset
 
-    platform = _platform()
+    platform = open_platform()
     try:
         dataset = publish_dataset(platform, actor=SYSTEM, ref=ref, note=note)
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     console.print(f"[green]published[/] {dataset.code} {dataset.name}")
@@ -251,7 +234,7 @@ def dataset_list(
     """List datasets (all states: the CLI acts as the system)."""
     from publicdata.catalog.service import list_datasets
 
-    platform = _platform()
+    platform = open_platform()
     try:
         total, items = list_datasets(platform, actor=SYSTEM, q=q, limit=limit)
     finally:

@@ -16,28 +16,15 @@ from rich.console import Console
 from rich.table import Table
 
 from publicdata.audit import signing, store
-from publicdata.config import get_settings
+from publicdata.cli_support import cli_error, open_platform
 from publicdata.errors import AppError
 from publicdata.identity.permissions import SYSTEM
-from publicdata.platform import Platform
 
 audit_app = typer.Typer(
     help="Audit log: verify the hash chain, sign and export checkpoints, purge past retention.",
     no_args_is_help=True,
 )
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _platform() -> Platform:
-    return Platform.from_settings(get_settings())
-
-
-def _fail(exc: AppError) -> typer.Exit:
-    err_console.print(f"[bold red]{exc.code}[/]: {exc.message_en} / {exc.message_zh}")
-    if exc.details:
-        err_console.print(json.dumps(exc.details, ensure_ascii=False, indent=2, default=str))
-    return typer.Exit(code=2)
 
 
 @audit_app.command("verify")
@@ -45,11 +32,11 @@ def verify_command(
     window: Annotated[int, typer.Option(min=100, help="entries read per window")] = store.VERIFY_WINDOW,
 ) -> None:
     """Verify the whole chain; exit 1 and name the first bad entry of each kind if it was tampered with."""
-    platform = _platform()
+    platform = open_platform()
     try:
         report = store.verify_audit_log(platform, actor=SYSTEM, window=window)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     anchor = "genesis" if report.anchor.seq == 0 else f"purge checkpoint at seq {report.anchor.seq}"
@@ -77,11 +64,11 @@ def verify_command(
 @audit_app.command("checkpoint")
 def checkpoint_command() -> None:
     """Sign the current head of the chain (after verifying it) and print the checkpoint JSON."""
-    platform = _platform()
+    platform = open_platform()
     try:
         cp = store.create_checkpoint(platform, actor=SYSTEM)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     typer.echo(signing.checkpoint_to_json(cp))
@@ -92,11 +79,11 @@ def export_checkpoints_command(
     file: Annotated[Path, typer.Argument(help="JSON file to write (public key and every checkpoint)")],
 ) -> None:
     """Write every checkpoint and the public key, to keep outside the platform."""
-    platform = _platform()
+    platform = open_platform()
     try:
         exported = store.export_checkpoints(platform, actor=SYSTEM)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     file.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -117,11 +104,11 @@ def purge_command(
 ) -> None:
     """Remove the oldest entries past retention (records ≥ 3 years, network logs ≥ 6 months)."""
     cutoff = _parse_date(before)
-    platform = _platform()
+    platform = open_platform()
     try:
         result = store.purge_audit_log(platform, actor=SYSTEM, before=cutoff)
     except AppError as exc:
-        raise _fail(exc) from exc
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     if result.purged == 0:

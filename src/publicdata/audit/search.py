@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
-from publicdata.audit.service import record_audit
+from publicdata.audit.service import entry_of, record_audit
 from publicdata.audit.tables import AuditRecord
 from publicdata.identity import permissions as rules
 from publicdata.identity.permissions import Principal
@@ -93,23 +92,9 @@ def _aware(value: datetime) -> datetime:
 
 
 def entry_out(record: AuditRecord) -> AuditEntryOut:
-    try:
-        details = json.loads(record.details)
-    except ValueError:
-        details = {"__unparseable__": record.details}
-    return AuditEntryOut(
-        seq=record.seq,
-        occurred_at=record.occurred_at,
-        actor_kind=record.actor_kind,
-        actor_id=record.actor_id,
-        organization_id=record.organization_id,
-        action=record.action,
-        subject_type=record.subject_type,
-        subject_id=record.subject_id,
-        details=details if isinstance(details, dict) else {"value": details},
-        prev_hash=record.prev_hash,
-        hash=record.hash,
-    )
+    entry = asdict(entry_of(record))
+    entry.pop("row_id")
+    return AuditEntryOut.model_validate(entry)
 
 
 def search_audit(

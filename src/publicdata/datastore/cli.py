@@ -14,14 +14,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from publicdata.config import get_settings
+from publicdata.cli_support import cli_error, err_console, open_platform
 from publicdata.datastore import jobs, service
 from publicdata.errors import AppError
 from publicdata.identity.permissions import SYSTEM
-from publicdata.platform import Platform
 
 console = Console()
-err_console = Console(stderr=True)
 
 
 def ingest_command(
@@ -36,7 +34,7 @@ def ingest_command(
     ] = None,
 ) -> None:
     """Ingest FILE into DATASET as a new version (runs now, in this process)."""
-    platform = Platform.from_settings(get_settings())
+    platform = open_platform()
     try:
         recovered = jobs.recover_jobs(platform)
         if recovered["requeued"]:
@@ -69,8 +67,7 @@ def ingest_command(
             raise typer.Exit(code=2)
         console.print(f"[green]version {job.version}[/] of {dataset} is current (job {job.id})")
     except AppError as exc:
-        err_console.print(f"[bold red]{exc.code}[/]: {exc.message_en} / {exc.message_zh}")
-        raise typer.Exit(code=2) from None
+        raise cli_error(exc) from None
     finally:
         platform.close()
 

@@ -11,9 +11,8 @@ import time
 import typer
 from rich.console import Console
 
-from publicdata.config import get_settings
+from publicdata.cli_support import open_platform
 from publicdata.identity.permissions import SYSTEM
-from publicdata.platform import Platform
 
 search_app = typer.Typer(help="Full-text search index (jieba + SQLite FTS5 / PostgreSQL full text).")
 console = Console()
@@ -23,7 +22,7 @@ def reindex_command() -> None:
     """Rebuild every dataset's search document (after an upgrade, a restore or a dictionary change)."""
     from publicdata.search.service import reindex_all
 
-    platform = Platform.from_settings(get_settings())
+    platform = open_platform()
     started = time.perf_counter()
     try:
         result = reindex_all(platform, actor=SYSTEM)

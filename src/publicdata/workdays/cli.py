@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,21 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from publicdata.config import get_settings
+from publicdata.cli_support import cli_error, open_platform
 from publicdata.errors import AppError
 from publicdata.identity.permissions import SYSTEM
-from publicdata.platform import Platform
 
 calendar_app = typer.Typer(help="Working-day calendar: load a year's holiday schedule, show coverage.")
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(exc: AppError) -> None:
-    err_console.print(f"[bold red]{exc.code}[/]: {exc.message_en} / {exc.message_zh}")
-    if exc.details:
-        err_console.print(json.dumps(exc.details, ensure_ascii=False, indent=2, default=str))
-    raise typer.Exit(code=2)
 
 
 @calendar_app.command("load")
@@ -36,14 +26,13 @@ def load(
     """Load one year's holiday schedule (overrides chinesecalendar; recomputes provisional deadlines)."""
     from publicdata.workdays.service import load_calendar_year
 
-    platform = Platform.from_settings(get_settings())
+    platform = open_platform()
     try:
         result = load_calendar_year(
             platform, actor=SYSTEM, text=file.read_text(encoding="utf-8-sig"), filename=file.name
         )
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     verb = "replaced" if result.replaced else "loaded"
@@ -61,12 +50,11 @@ def show(
     """Where each year's working days come from: loaded / library / provisional (Mon–Fri)."""
     from publicdata.workdays.service import calendar_coverage
 
-    platform = Platform.from_settings(get_settings())
+    platform = open_platform()
     try:
         years = calendar_coverage(platform, actor=SYSTEM, first_year=first_year, last_year=last_year)
     except AppError as exc:
-        _fail(exc)
-        return
+        raise cli_error(exc) from exc
     finally:
         platform.close()
     table = Table("year", "coverage", "source", "loaded at")

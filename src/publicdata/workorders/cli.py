@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from publicdata.config import get_settings
-from publicdata.platform import Platform
+from publicdata.cli_support import open_platform
 
 console = Console()
 
@@ -27,7 +26,7 @@ def tick_command(
         moment = datetime.fromisoformat(now)
         if moment.tzinfo is None:
             raise typer.BadParameter("give a time zone offset, e.g. 2026-12-01T09:00:00+08:00")
-    platform = Platform.from_settings(get_settings())
+    platform = open_platform()
     try:
         counts = tick(platform, moment)
     finally:
