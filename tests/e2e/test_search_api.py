@@ -150,3 +150,30 @@ def test_reindex_rebuilds_a_lost_index(
     assert result.exit_code == 0, result.output
     assert "reindexed 1 datasets" in result.output
     assert found(client, "充电桩") == [d["code"]]
+
+
+@pytest.mark.req("PLT-3", "PLT-9")
+def test_home_page_totals_and_most_used_come_from_the_index(client: TestClient, actors: Actors) -> None:
+    admin = auth_header(actors.tokens["admin"])
+    staff = auth_header(actors.tokens["staff_a"])
+    files = []
+    for name in ("公交站点丙表（2024年）", "公交站点丁表（2024年）"):
+        d = create(client, actors, name=name)
+        r = client.post(
+            f"/api/v1/datasets/{d['code']}/resources/file",
+            files={"file": ("站点.csv", io.BytesIO("站点名称\n人民广场\n".encode()), "text/csv")},
+            headers=staff,
+        )
+        client.post(f"/api/v1/datasets/{d['code']}/publish", headers=admin)
+        files.append((d["code"], r.json()["id"]))
+    code, file_id = files[1]
+    for _ in range(2):
+        assert client.get(f"/api/v1/datasets/{code}/resources/{file_id}/file").status_code == 200
+    home = client.get("/index.json").json()
+    assert home["totals"]["datasets"] == 2 and home["totals"]["providers"] == 1
+    assert home["totals"]["downloads"] == 2 and home["totals"]["unconditional"] == 2
+    assert [d["code"] for d in home["most_used"]] == [code]
+    assert home["download_counts"] == {home["most_used"][0]["id"]: 2}
+    assert {d["value"]: d["count"] for d in home["domains"]}["transport"] == 2
+    providers = client.get("/providers.json").json()["providers"]
+    assert {p["code"]: p["published"] for p in providers}["ORGA"] == 2

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from publicdata.audit.tables import AuditRecord
 from publicdata.catalog import history, model
 from publicdata.catalog import service as catalog
 from publicdata.catalog.schemas import DatasetOut
-from publicdata.catalog.tables import Resource
 from publicdata.identity import service as identity
 from publicdata.platform import Platform
+from publicdata.search import index as search_index
 from publicdata.web import content, datastore_view
 from publicdata.web.panels import dataset_panels
 from publicdata.web.render import platform_of, principal_of, render, twin_get
@@ -48,16 +46,19 @@ def labels() -> dict[str, Any]:
     }
 
 
-def download_counts(platform: Platform) -> dict[str, int]:
-    """Downloads per dataset id, counted from the audit log's `resource.download` entries."""
+def download_counts(platform: Platform, dataset_ids: list[str] | None = None) -> dict[str, int]:
+    """Downloads per dataset id, counted from the audit log (the search index's definition)."""
     with platform.db.reading() as session:
-        rows = session.execute(
-            select(Resource.dataset_id, func.count())
-            .join(AuditRecord, AuditRecord.subject_id == Resource.id)
-            .where(AuditRecord.action == "resource.download")
-            .group_by(Resource.dataset_id)
-        )
-        return {dataset_id: int(n) for dataset_id, n in rows}
+        counts = search_index.downloads(dataset_ids)
+        return {
+            dataset_id: int(n) for dataset_id, n in session.execute(select(counts.c.dataset_id, counts.c.n))
+        }
+
+
+def total_downloads(platform: Platform) -> int:
+    with platform.db.reading() as session:
+        counts = search_index.downloads()
+        return int(session.scalar(select(func.coalesce(func.sum(counts.c.n), 0))) or 0)
 
 
 FACET_NAMES = ("domain", "provider", "open_class", "format", "update_frequency", "area_code")
@@ -100,33 +101,42 @@ def search_catalog(platform: Platform, request: Request, params: dict[str, Any])
 
 @twin_get(router, "/")
 def home(request: Request) -> Response:
+    """Platform totals, domain tiles, newest and most-downloaded entries: two faceted searches of the
+    index (counts come from facets, not from loading the catalog)."""
     platform = platform_of(request)
     actor = principal_of(request)
-    total, everything = catalog.list_datasets(platform, actor=actor, state="published", limit=ALL)
-    by_domain = Counter(d.domain.value for d in everything)
+    published: Any = catalog.list_datasets(
+        platform,
+        actor=actor,
+        state="published",
+        sort="newest",
+        limit=6,
+        facets=("domain", "open_class", "provider"),
+    )
+    popular: Any = catalog.list_datasets(platform, actor=actor, state="published", sort="downloads", limit=6)
+    facets = published.facets or {}
+    by_domain = {f.value: f.count for f in facets.get("domain", [])}
+    by_class = {f.value: f.count for f in facets.get("open_class", [])}
     providers_total, _ = identity.list_organizations(platform, limit=1)
-    counts = download_counts(platform)
-    by_id = {d.id: d for d in everything}
-    most_used = [by_id[i] for i, _ in sorted(counts.items(), key=lambda kv: -kv[1]) if i in by_id][:6]
-    newest = sorted(everything, key=lambda d: d.published_at or d.updated_at, reverse=True)[:6]
+    most_used = [d for d in popular.items if d.download_count > 0]
     _, news = content.list_pages(platform, actor=actor, kind="news", limit=3)
     data = {
         "totals": {
-            "datasets": total,
-            "providers": len({d.provider.id for d in everything}),
+            "datasets": published.total,
+            "providers": len(facets.get("provider", [])),
             "organizations": providers_total,
             "domains": len(by_domain),
-            "downloads": sum(counts.values()),
-            "unconditional": sum(1 for d in everything if d.open_class is model.OpenClass.UNCONDITIONAL),
-            "conditional": sum(1 for d in everything if d.open_class is model.OpenClass.CONDITIONAL),
+            "downloads": total_downloads(platform),
+            "unconditional": by_class.get(model.OpenClass.UNCONDITIONAL.value, 0),
+            "conditional": by_class.get(model.OpenClass.CONDITIONAL.value, 0),
         },
         "domains": [
             {"value": value, "label": zh, "label_en": en, "count": by_domain.get(value, 0)}
             for value, (zh, en) in DOMAINS.items()
         ],
-        "newest": newest,
+        "newest": list(published.items),
         "most_used": most_used,
-        "download_counts": {d.id: counts.get(d.id, 0) for d in most_used},
+        "download_counts": {d.id: d.download_count for d in most_used},
         "news": news,
     }
     return render(request, "home.html", {**data, "labels": labels()})
@@ -205,7 +215,7 @@ def dataset_page(request: Request, code: str) -> Response:
             {k: v[k] for k in ("version", "current", "row_count", "created_at", "source_name")}
             for v in (datastore_view.versions(platform, actor=actor, code=dataset.code) if rows else [])
         ],
-        "downloads": download_counts(platform).get(dataset.id, 0),
+        "downloads": download_counts(platform, [dataset.id]).get(dataset.id, 0),
         "api": api_examples(request, dataset),
         "provider_url": f"/providers/{dataset.provider.code}",
         "entry_history": history.get_entry_history(platform, actor=actor, ref=dataset.id),
@@ -218,8 +228,10 @@ def dataset_page(request: Request, code: str) -> Response:
 @twin_get(router, "/providers")
 def providers(request: Request) -> Response:
     platform = platform_of(request)
-    _, everything = catalog.list_datasets(platform, actor=principal_of(request), state="published", limit=ALL)
-    published = Counter(d.provider.code for d in everything)
+    result: Any = catalog.list_datasets(
+        platform, actor=principal_of(request), state="published", limit=1, facets=("provider",)
+    )
+    published = {f.value: f.count for f in (result.facets or {}).get("provider", [])}
     _, orgs = identity.list_organizations(platform, limit=1000)
     listed = [
         {**o.model_dump(exclude={"dataset_count"}), "published": published.get(o.code, 0)}
