@@ -58,39 +58,53 @@ def notify_user(
     session: Session, user_id: str, message: Message, *, email: bool = True
 ) -> Notification | None:
     """Put `message` in one user's inbox (and queue an e-mail if they have an address)."""
-    if message.dedupe_key is not None and session.scalar(
-        select(Notification.id).where(
-            Notification.user_id == user_id, Notification.dedupe_key == message.dedupe_key
-        )
-    ):
-        return None
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    note = Notification(
-        user_id=user_id,
-        kind=message.kind,
-        title_zh=message.title_zh[:300],
-        title_en=message.title_en[:300],
-        body_zh=message.body_zh,
-        body_en=message.body_en,
-        subject_type=message.subject_type,
-        subject_id=message.subject_id,
-        link=message.link,
-        dedupe_key=message.dedupe_key,
-    )
-    session.add(note)
-    session.flush()
-    if email and user.email:
-        session.add(
-            OutboundMail(
-                notification_id=note.id,
-                to_address=user.email,
-                subject=f"{message.title_zh} / {message.title_en}"[:300],
-                body="\n\n".join(p for p in (message.body_zh, message.body_en, message.link or "") if p),
+    delivered = _deliver(session, [user_id], message, email=email)
+    return delivered[0] if delivered else None
+
+
+def _deliver(session: Session, user_ids: list[str], message: Message, *, email: bool) -> list[Notification]:
+    """One query for the recipients, one for earlier copies of a deduplicated message, one flush."""
+    if not user_ids:
+        return []
+    users = {
+        u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids), User.is_active.is_(True)))
+    }
+    if message.dedupe_key is not None:
+        already = set(
+            session.scalars(
+                select(Notification.user_id).where(
+                    Notification.user_id.in_(list(users)), Notification.dedupe_key == message.dedupe_key
+                )
             )
         )
-    return note
+        users = {uid: u for uid, u in users.items() if uid not in already}
+    notes = {
+        uid: Notification(
+            user_id=uid,
+            kind=message.kind,
+            title_zh=message.title_zh[:300],
+            title_en=message.title_en[:300],
+            body_zh=message.body_zh,
+            body_en=message.body_en,
+            subject_type=message.subject_type,
+            subject_id=message.subject_id,
+            link=message.link,
+            dedupe_key=message.dedupe_key,
+        )
+        for uid in user_ids
+        if uid in users
+    }
+    session.add_all(notes.values())
+    session.flush()
+    if email:
+        subject = f"{message.title_zh} / {message.title_en}"[:300]
+        body = "\n\n".join(p for p in (message.body_zh, message.body_en, message.link or "") if p)
+        session.add_all(
+            OutboundMail(notification_id=note.id, to_address=users[uid].email, subject=subject, body=body)
+            for uid, note in notes.items()
+            if users[uid].email
+        )
+    return list(notes.values())
 
 
 def role_holders(session: Session, role: Role | str, organization_id: str | None = None) -> list[str]:
@@ -113,7 +127,7 @@ def notify_organization(
 
 
 def notify_users(session: Session, user_ids: Iterable[str], message: Message) -> int:
-    return sum(1 for uid in dict.fromkeys(user_ids) if notify_user(session, uid, message) is not None)
+    return len(_deliver(session, list(dict.fromkeys(user_ids)), message, email=True))
 
 
 # ---------------------------------------------------------------------------------------------
