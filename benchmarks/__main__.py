@@ -60,7 +60,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=None, help="runs per measurement (median; default 3)")
     parser.add_argument("--duration", type=float, default=None, help="seconds of load in P2 (default 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients in P2")
-    parser.add_argument("--only", default="P1,P2,P4", help="comma-separated subset of P1,P2,P4")
+    parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset of P1,P2,P3,P4")
     parser.add_argument(
         "--peers", default="duckdb,sqlite,postgres", help="comma-separated subset of duckdb,sqlite,postgres"
     )
@@ -406,6 +406,28 @@ class Bench:
             m.extra["server peak RSS"] = f"{sampler.peak / MB:.0f} MB"
             return sampler.peak
 
+    # --- P3 catalog search (issue 6) ------------------------------------------------------------------
+
+    def p3(self) -> None:
+        from benchmarks import p3_search
+
+        say("P3 catalog search ...")
+        options = argparse.Namespace(
+            work=str(self.work / "p3"),
+            datasets=5_000 if self.args.quick else 100_000,
+            queries=50 if self.args.quick else 200,
+            seed=7,
+            database_url=None,
+        )
+        rows = p3_search.run(options)
+        for row in rows:
+            self.report.add(row)
+        self.report.targets.append(
+            Target(
+                "P3", "search p95 latency", p3_search.p95(rows[0].runs), p3_search.TARGET_P95_MS, "max", "ms"
+            )
+        )
+
     # --- all ---------------------------------------------------------------------------------------------
 
     def run(self) -> Report:
@@ -414,6 +436,8 @@ class Bench:
             self.p1()
         if "P2" in self.args.only:
             self.p2()
+        if "P3" in self.args.only:
+            self.p3()
         if "P4" in self.args.only:
             self.p4()
         if hasattr(os, "getloadavg"):

@@ -153,7 +153,8 @@ class Report:
             if m.value is None:
                 rows.append([m.bench, m.system, f"not available: {m.unavailable or 'no runs'}", "", ""])
                 continue
-            runs = ", ".join(fmt_number(r) for r in m.runs)
+            # Latency samples (hundreds of queries) are summarized, repeated runs listed.
+            runs = ", ".join(fmt_number(r) for r in m.runs) if len(m.runs) <= 8 else f"{len(m.runs)} samples"
             extra = "; ".join(f"{k} {v}" for k, v in m.extra.items())
             rows.append([m.bench, m.system, f"{fmt_number(m.value)} {m.unit}", runs, extra])
         return table(["benchmark", "system", "median", "runs", "details"], rows)
