@@ -1,0 +1,116 @@
+"""P6: our quality checks vs `frictionless validate` on the same benchmark CSV (issue 5; target ≥ 50×).
+
+Ours: `publicdata.quality.service.check_file` — reads the CSV like an upload (DuckDB → Parquet) and runs
+every check (empty values and rows, duplicate rows and keys, declared types, identifiers, division codes).
+Frictionless: `frictionless validate --json FILE` in the peers' virtualenv (subprocess), which checks
+types row by row in Python. One run each; seconds and the ratio (how many times faster ours is).
+
+Standalone: `.venv/bin/python -m benchmarks.p6_quality [--rows N] [--peers-python PATH]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from publicdata.catalog.model import FieldType
+from publicdata.config import Settings
+
+DECLARED = {
+    "id": FieldType.INTEGER,
+    "record_date": FieldType.DATE,
+    "amount": FieldType.DECIMAL,
+    "quantity": FieldType.INTEGER,
+    "rate": FieldType.DECIMAL,
+    "updated_at": FieldType.DATETIME,
+    "is_active": FieldType.BOOLEAN,
+}
+
+
+def ours(csv_path: Path, scratch: Path) -> tuple[float, float, dict[str, Any]]:
+    """(seconds end to end: CSV read like an upload into Parquet + every check; seconds of the checks
+    alone — what the version pipeline adds to an upload, whose Parquet the ingest writes anyway; report)."""
+    import tempfile
+
+    from publicdata.datastore.engine import new_connection
+    from publicdata.quality.checks import CheckInput, run_checks
+    from publicdata.quality.service import _to_parquet
+
+    settings = Settings(var_dir=scratch / "p6-var")
+    con = new_connection(settings)
+    con.execute("SET enable_progress_bar = false")
+    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        start = time.perf_counter()
+        parquet, _encoding = _to_parquet(settings, con, csv_path, Path(folder), DECLARED)
+        read = time.perf_counter()
+        report = run_checks(con, parquet, CheckInput(declared=DECLARED, key_columns=["id"])).as_dict()
+        end = time.perf_counter()
+    con.close()
+    return end - start, end - read, report
+
+
+def frictionless(peers_python: Path, csv_path: Path) -> tuple[float, str]:
+    binary = peers_python.parent / "frictionless"
+    # Frictionless refuses absolute paths ("not safe"): run it in the file's folder.
+    command = [str(binary), "validate", "--json", csv_path.name]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=csv_path.parent)
+    seconds = time.perf_counter() - start
+    outcome = "valid" if '"valid": true' in done.stdout else f"exit {done.returncode}"
+    return seconds, outcome
+
+
+def run_p6(csv_path: Path, peers_python: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    scratch = csv_path.parent
+    log(f"P6 quality checks on {csv_path.name} ...")
+    our_seconds, checks_seconds, report = ours(csv_path, scratch)
+    log(
+        f"  ours: {our_seconds:.2f} s end to end, {checks_seconds:.2f} s checks on the Parquet version "
+        f"(score {report['score']}, {report['row_count']} rows)"
+    )
+    result: dict[str, Any] = {
+        "rows": report["row_count"],
+        "ours_seconds": round(our_seconds, 3),
+        "ours_checks_seconds": round(checks_seconds, 3),
+        "ours_score": report["score"],
+        "ours_findings": report["counts"],
+    }
+    if not (peers_python.parent / "frictionless").exists():
+        log("  frictionless: not available (no frictionless in the peers' virtualenv)")
+        result["frictionless"] = "not available"
+        return result
+    peer_seconds, outcome = frictionless(peers_python, csv_path)
+    log(f"  frictionless validate: {peer_seconds:.2f} s ({outcome})")
+    result |= {
+        "frictionless_seconds": round(peer_seconds, 3),
+        "frictionless_outcome": outcome,
+        "ratio": round(peer_seconds / our_seconds, 1) if our_seconds > 0 else None,
+        "ratio_checks": round(peer_seconds / checks_seconds, 1) if checks_seconds > 0 else None,
+    }
+    log(
+        f"  ratio (frictionless / ours): {result['ratio']}× end to end, {result['ratio_checks']}× "
+        "checks on the version (target ≥ 50×)"
+    )
+    return result
+
+
+def main() -> None:
+    from benchmarks import datagen
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=Path(__file__).parent / ".work")
+    parser.add_argument("--peers-python", type=Path, default=None)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    generated = datagen.ensure(args.work, args.rows)
+    peers_python = args.peers_python or args.work / "peers-venv" / "bin" / "python"
+    run_p6(generated.path, peers_python)
+
+
+if __name__ == "__main__":
+    main()

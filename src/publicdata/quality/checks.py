@@ -1,0 +1,406 @@
+"""The quality checks executed in DuckDB over one version's Parquet file (vectorized, few scans).
+
+One aggregate scan counts empty values, empty rows, type errors, constraint violations and the
+distinct counts of key-like columns; duplicates use a hash per row (key); identifiers and division
+codes are checked on the *distinct* candidate values only (python-stdnum / the NBS table). Row numbers
+in examples are 1-based data rows (row 1 = the first row after the header).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from publicdata.catalog.model import DataItem, FieldType, UpdateFrequency
+from publicdata.datastore.model import ColumnType, column_type_of, quote_ident, quote_literal
+from publicdata.quality import model
+from publicdata.quality.model import Check, Constraint, Finding, IdentifierKind
+from publicdata.reference.divisions import is_known_code
+
+ROW = "__quality_row"
+DISTINCT_LIMIT = 200_000  # division-code columns with more distinct values are not code columns
+DETECT_SAMPLE = 20_000
+
+
+@dataclass
+class CheckInput:
+    items: list[DataItem] = field(default_factory=list)  # the catalog's data items (may be empty)
+    declared: dict[str, FieldType] = field(default_factory=dict)  # extra declared types (CLI)
+    key_columns: list[str] | None = None  # configured key; None: key-like columns (id, *_id, code)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    frequency: UpdateFrequency | None = None
+    previous_update: date | None = None
+    this_update: date | None = None
+
+
+@dataclass(frozen=True)
+class _Col:
+    name: str
+    storage: str
+
+    @property
+    def ident(self) -> str:
+        return quote_ident(self.name)
+
+    @property
+    def kind(self) -> ColumnType:
+        return column_type_of(self.storage)
+
+    @property
+    def is_text(self) -> bool:
+        return self.storage.upper() == "VARCHAR"
+
+    @property
+    def empty(self) -> str:
+        if self.is_text:
+            return f"({self.ident} IS NULL OR trim({self.ident}) = '')"
+        return f"({self.ident} IS NULL)"
+
+    @property
+    def present(self) -> str:
+        return f"(NOT {self.empty})"
+
+    @property
+    def as_text(self) -> str:
+        return f"trim(CAST({self.ident} AS VARCHAR))"
+
+
+def _type_error(col: _Col, declared: FieldType) -> str | None:
+    """SQL condition: a present value that does not fit the declared type (None: nothing to check)."""
+    kind = col.kind
+    if declared not in model.TYPED:
+        return None
+    if declared is FieldType.INTEGER:
+        if kind is ColumnType.INTEGER:
+            return None
+        if kind is ColumnType.DECIMAL:
+            return f"({col.ident} <> trunc({col.ident}))"
+        if col.is_text:
+            return f"(NOT regexp_full_match({col.as_text}, '[+-]?[0-9]+'))"
+        return "TRUE"
+    if declared is FieldType.DECIMAL:
+        if kind in (ColumnType.INTEGER, ColumnType.DECIMAL):
+            return None
+        if col.is_text:
+            return f"(TRY_CAST({col.as_text} AS DOUBLE) IS NULL)"
+        return "TRUE"
+    if declared in (FieldType.DATE, FieldType.DATETIME):
+        if kind in (ColumnType.DATE, ColumnType.DATETIME):
+            return None
+        target = "DATE" if declared is FieldType.DATE else "TIMESTAMP"
+        if col.is_text:
+            return f"(TRY_CAST({col.as_text} AS {target}) IS NULL)"
+        return "TRUE"
+    # boolean
+    if kind is ColumnType.BOOLEAN:
+        return None
+    if kind is ColumnType.INTEGER:
+        return f"({col.ident} NOT IN (0, 1))"
+    if col.is_text:
+        return f"(TRY_CAST({col.as_text} AS BOOLEAN) IS NULL)"
+    return "TRUE"
+
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def identifier_valid_sql(kind: IdentifierKind, value: str) -> str:
+    """SQL: `value` (text) is a valid identifier — the checks of python-stdnum (`cn.uscc`, `cn.ric`:
+    format, check digit, birth date) vectorized in DuckDB, so a million distinct IDs cost one scan;
+    `model.identifier_valid` (stdnum itself) is the reference the tests compare this with."""
+    if kind is IdentifierKind.CREDIT_CODE:
+        a = quote_literal(_USCC_ALPHABET)
+        terms = " + ".join(
+            f"(strpos({a}, substr({value}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(_USCC_WEIGHTS)
+        )
+        return (
+            f"(regexp_full_match({value}, '[0-9]{{8}}[0-9A-HJ-NPQRTUWXY]{{10}}') "
+            f"AND substr({a}, CAST((31 - ({terms}) % 31) % 31 AS INTEGER) + 1, 1) = substr({value}, 18, 1))"
+        )
+    number = f"upper({value})"
+    terms = " + ".join(
+        f"coalesce(TRY_CAST(substr({number}, {i + 1}, 1) AS INTEGER), 0) * {w}"
+        for i, w in enumerate(_RIC_WEIGHTS)
+    )
+    check = f"CAST((12 - ({terms}) % 11) % 11 AS INTEGER)"
+    provinces = ", ".join(quote_literal(code) for code in _province_codes())
+    return (
+        f"(regexp_full_match({number}, '[1-9][0-9]{{16}}[0-9X]') "
+        f"AND (CASE WHEN {check} = 10 THEN 'X' ELSE CAST({check} AS VARCHAR) END) = substr({number}, 18, 1) "
+        f"AND TRY_STRPTIME(substr({number}, 7, 8), '%Y%m%d') IS NOT NULL "
+        f"AND substr({number}, 1, 2) IN ({provinces}))"
+    )
+
+
+def _province_codes() -> list[str]:
+    return [f"{i:02d}" for i in range(10, 100) if is_known_code(f"{i:02d}")]
+
+
+def _constraint_conditions(col: _Col, c: Constraint) -> list[tuple[Check, str, str]]:
+    out: list[tuple[Check, str, str]] = []
+    number = f"TRY_CAST({col.as_text} AS DOUBLE)"
+    bounds = []
+    if c.min is not None:
+        bounds.append(f"{number} < {c.min!r}")
+    if c.max is not None:
+        bounds.append(f"{number} > {c.max!r}")
+    if bounds:
+        detail = f"min={c.min} max={c.max}"
+        out.append((Check.OUT_OF_RANGE, f"({number} IS NOT NULL AND ({' OR '.join(bounds)}))", detail))
+    if c.allowed:
+        listed = ", ".join(quote_literal(a) for a in c.allowed)
+        out.append(
+            (Check.NOT_ALLOWED, f"({col.as_text} NOT IN ({listed}))", "allowed: " + "、".join(c.allowed))
+        )
+    if c.pattern:
+        out.append(
+            (
+                Check.PATTERN_MISMATCH,
+                f"(NOT regexp_full_match({col.as_text}, {quote_literal(c.pattern)}))",
+                c.pattern,
+            )
+        )
+    return out
+
+
+def _examples(
+    con: duckdb.DuckDBPyConnection, source: str, condition: str, col: _Col | None
+) -> list[dict[str, Any]]:
+    value = f", CAST({col.ident} AS VARCHAR)" if col is not None else ""
+    rows = con.execute(
+        f"SELECT {ROW}{value} FROM {source} WHERE {condition} ORDER BY {ROW} LIMIT {model.MAX_EXAMPLES}"
+    ).fetchall()
+    return [{"row": int(r[0]), **({"value": r[1]} if col is not None else {})} for r in rows]
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, source: str, raw: str, columns: Sequence[_Col], where: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """Rows that repeat an earlier row's values of `columns` (hash per row); first examples."""
+    hashes = f"hash({', '.join(c.ident for c in columns)})"
+    hashed = f"(SELECT {ROW}, {hashes} AS h FROM {source} WHERE {where})"
+    row = con.execute(
+        f"SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) AS c FROM {raw} WHERE {where} "
+        f"GROUP BY {hashes} HAVING count(*) > 1)"
+    ).fetchone()
+    count = int(row[0]) if row else 0
+    if count == 0:
+        return 0, []
+    examples = con.execute(
+        f"WITH t AS {hashed}, d AS (SELECT h FROM t GROUP BY h HAVING count(*) > 1) "
+        f"SELECT {ROW}, first_row FROM (SELECT {ROW}, min({ROW}) OVER (PARTITION BY h) AS first_row, "
+        f"row_number() OVER (PARTITION BY h ORDER BY {ROW}) AS n FROM t WHERE h IN (SELECT h FROM d)) "
+        f"WHERE n > 1 ORDER BY {ROW} LIMIT {model.MAX_EXAMPLES}"
+    ).fetchall()
+    return count, [{"row": int(r[0]), "same_as_row": int(r[1])} for r in examples]
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -> model.Report:
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(parquet))})").fetchall()
+    cols = [_Col(str(r[0]), str(r[1])) for r in described]
+    by_name = {c.name: c for c in cols}
+    numbered = f"read_parquet({quote_literal(str(parquet))}, file_row_number = true)"
+    source = f"(SELECT *, file_row_number + 1 AS {ROW} FROM {numbered})"
+    raw = f"read_parquet({quote_literal(str(parquet))})"
+    labels = {i.name: i.label for i in inp.items}
+    declared: dict[str, FieldType] = {i.name: FieldType(i.type) for i in inp.items}
+    declared.update(inp.declared)
+    checked: dict[str, list[str]] = {}
+
+    # --- one aggregate scan ------------------------------------------------------------------------
+    empty_row = " AND ".join(c.empty for c in cols) if cols else "FALSE"
+    parts: list[str] = ["count(*)", f"count(*) FILTER (WHERE {empty_row})"]
+    planned: list[tuple[Check, _Col, str, str]] = []  # (check, column, condition, detail)
+    for c in cols:
+        parts.append(f"count(*) FILTER (WHERE {c.empty})")
+    for c in cols:
+        target = declared.get(c.name)
+        condition = _type_error(c, target) if target is not None else None
+        if condition is not None:
+            assert target is not None
+            planned.append(
+                (Check.TYPE_ERRORS, c, f"({c.present} AND {condition})", f"declared {target.value}")
+            )
+            checked.setdefault(Check.TYPE_ERRORS.value, []).append(c.name)
+    for name, constraint in inp.constraints.items():
+        c2 = by_name.get(name)
+        if c2 is None:
+            continue
+        for check, condition, detail in _constraint_conditions(c2, constraint):
+            planned.append((check, c2, f"({c2.present} AND {condition})", detail))
+            checked.setdefault(check.value, []).append(name)
+    for _check, _c, condition, _d in planned:
+        parts.append(f"count(*) FILTER (WHERE {condition})")
+    key_like = [c for c in cols if inp.key_columns is None and c.name in model.key_candidates([c.name])]
+    for c in key_like:
+        parts += [f"count({c.ident})", f"approx_count_distinct({c.ident})"]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {raw}").fetchone()
+    assert row is not None
+    total, empty_rows = int(row[0]), int(row[1])
+    values = list(row[2:])
+    findings: list[Finding] = []
+
+    if empty_rows:
+        findings.append(
+            Finding(Check.EMPTY_ROWS, empty_rows, total, examples=_examples(con, source, empty_row, None))
+        )
+    for c in cols:
+        empties = int(values.pop(0))
+        # Empty values in fully empty rows are reported once, as empty rows.
+        count = empties - empty_rows
+        if count > 0:
+            cond = f"{c.empty} AND NOT ({empty_row})"
+            findings.append(
+                Finding(
+                    Check.EMPTY_VALUES,
+                    count,
+                    total,
+                    column=c.name,
+                    examples=_examples(con, source, cond, None),
+                )
+            )
+    checked[Check.EMPTY_VALUES.value] = [c.name for c in cols]
+    for check, c, condition, detail in planned:
+        count = int(values.pop(0))
+        if count:
+            findings.append(
+                Finding(
+                    check,
+                    count,
+                    total,
+                    column=c.name,
+                    detail=detail,
+                    examples=_examples(con, source, condition, c),
+                )
+            )
+
+    # --- uniqueness ----------------------------------------------------------------------------------
+    not_empty = f"NOT ({empty_row})"
+    duplicates, examples = _duplicates(con, source, raw, cols, not_empty)
+    if duplicates:
+        findings.append(Finding(Check.DUPLICATE_ROWS, duplicates, total, examples=examples))
+    keys: list[list[_Col]] = []
+    if inp.key_columns:
+        key_cols = [by_name[k] for k in inp.key_columns if k in by_name]
+        if key_cols and len(key_cols) == len(inp.key_columns):
+            keys.append(key_cols)
+    for c in key_like:
+        count, distinct = int(values.pop(0)), int(values.pop(0))
+        if model.is_key_like(c.name, count, distinct):
+            keys.append([c])
+    for key in keys:
+        present = " AND ".join(k.present for k in key)
+        count, examples = _duplicates(con, source, raw, key, present)
+        name = ",".join(k.name for k in key)
+        checked.setdefault(Check.DUPLICATE_KEYS.value, []).append(name)
+        if count:
+            findings.append(Finding(Check.DUPLICATE_KEYS, count, total, column=name, examples=examples))
+
+    # --- identifiers and division codes (distinct candidates only) ------------------------------------
+    text_cols = [c for c in cols if c.is_text]
+    kinds = _identifier_columns(con, raw, text_cols, labels)
+    for c, kind in kinds.items():
+        # Validate each distinct value once (identifier columns repeat values: companies, persons).
+        condition = f"({c.present} AND NOT {identifier_valid_sql(kind, c.as_text)})"
+        row = con.execute(
+            f"SELECT coalesce(sum(n) FILTER (WHERE NOT {identifier_valid_sql(kind, 'v')}), 0) FROM "
+            f"(SELECT {c.as_text} AS v, count(*) AS n FROM {raw} WHERE {c.present} GROUP BY v)"
+        ).fetchone()
+        count = int(row[0]) if row else 0
+        checked.setdefault(Check.INVALID_IDENTIFIERS.value, []).append(c.name)
+        if count:
+            findings.append(
+                Finding(
+                    Check.INVALID_IDENTIFIERS,
+                    count,
+                    total,
+                    column=c.name,
+                    detail=kind.value,
+                    examples=_examples(con, source, condition, c),
+                )
+            )
+    for c in cols:
+        if not model.is_division_code_column(c.name, labels.get(c.name, "")):
+            continue
+        if c.kind not in (ColumnType.TEXT, ColumnType.INTEGER):
+            continue
+        values_found = _distinct(con, source, c, limit=DISTINCT_LIMIT)
+        if values_found is None:
+            continue
+        checked.setdefault(Check.INCONSISTENT_CODES.value, []).append(c.name)
+        unknown = sorted(
+            (first, value, n)
+            for value, n, first in values_found
+            if not (re.fullmatch(r"[0-9]{6}", value) and is_known_code(value))
+        )
+        if unknown:
+            shown = [{"row": first, "value": value} for first, value, _n in unknown]
+            count = sum(n for _first, _value, n in unknown)
+            findings.append(Finding(Check.INCONSISTENT_CODES, count, total, column=c.name, examples=shown))
+
+    # --- documentation and timeliness ---------------------------------------------------------------
+    findings += model.documentation_findings(inp.items, [c.name for c in cols])
+    update: dict[str, Any] = {}
+    if inp.this_update is not None:
+        late, update = model.timeliness(inp.frequency, inp.previous_update, inp.this_update)
+        if late is not None:
+            findings.append(late)
+    return model.Report(
+        row_count=total, column_count=len(cols), findings=findings, columns_checked=checked, update=update
+    )
+
+
+def _distinct(
+    con: duckdb.DuckDBPyConnection, source: str, col: _Col, limit: int | None = None
+) -> list[tuple[str, int, int]] | None:
+    """(value, occurrences, first row) of a column's present values; None if more than `limit`."""
+    sql = f"SELECT {col.as_text} AS v, count(*), min({ROW}) FROM {source} WHERE {col.present} GROUP BY v" + (
+        f" LIMIT {limit + 1}" if limit else ""
+    )
+    rows = con.execute(sql).fetchall()
+    if limit and len(rows) > limit:
+        return None
+    return [(str(v), int(n), int(first)) for v, n, first in rows]
+
+
+def _identifier_columns(
+    con: duckdb.DuckDBPyConnection, raw: str, cols: Sequence[_Col], labels: Mapping[str, str]
+) -> dict[_Col, IdentifierKind]:
+    """Text columns that hold identifiers: named so, or most sampled values have an identifier's shape."""
+    found: dict[_Col, IdentifierKind] = {}
+    unnamed: list[_Col] = []
+    for c in cols:
+        kind = model.identifier_kind_by_name(c.name, labels.get(c.name, ""))
+        if kind is not None:
+            found[c] = kind
+        else:
+            unnamed.append(c)
+    if not unnamed:
+        return found
+    parts = []
+    for c in unnamed:
+        parts.append(f"count(*) FILTER (WHERE {c.present})")
+        for kind in IdentifierKind:
+            pattern = quote_literal(model.IDENTIFIER_SHAPES[kind])
+            shaped = f"length({c.as_text}) = 18 AND regexp_full_match({c.as_text}, {pattern})"
+            parts.append(f"count(*) FILTER (WHERE {shaped})")
+    row = con.execute(
+        f"SELECT {', '.join(parts)} FROM (SELECT * FROM {raw} LIMIT {DETECT_SAMPLE})"
+    ).fetchone()
+    assert row is not None
+    values = list(row)
+    for c in unnamed:
+        present = int(values.pop(0))
+        for kind in IdentifierKind:
+            matching = int(values.pop(0))
+            if present and matching >= model.IDENTIFIER_SHARE * present and c not in found:
+                found[c] = kind
+    return found
