@@ -31,6 +31,8 @@ class AccessGrant(Base):
     delivery: Mapped[str] = mapped_column(String(20), default="online")  # online | offline
     state: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended | closed
     state_reason: Mapped[str] = mapped_column(Text, default="")
+    # why it is suspended: provider | center | report | violation (resuming checks the cause)
+    suspension_cause: Mapped[str] = mapped_column(String(20), default="", server_default="")
     token_id: Mapped[str | None] = mapped_column(String(32))  # the scoped API token delivered with it
     report_every_days: Mapped[int] = mapped_column(Integer, default=90)
     next_report_due: Mapped[date | None] = mapped_column()
@@ -54,6 +56,7 @@ class GrantCall(Base):
     row_count: Mapped[int] = mapped_column(BigInteger, default=0)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # unusual-use flags raised by this call
+    outcome: Mapped[str] = mapped_column(String(20), default="served", server_default="served")  # | refused
 
 
 class UsageReport(Base):

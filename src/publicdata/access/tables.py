@@ -53,6 +53,7 @@ class AccessApplication(Base):
     period_end: Mapped[date | None] = mapped_column()
     security_measures: Mapped[str] = mapped_column(Text, default="")
     expected_rows: Mapped[int | None] = mapped_column(Integer)
+    one_off_bulk: Mapped[bool] = mapped_column(default=False)  # a one-off bulk request (experts decide)
     daily_quota: Mapped[int | None] = mapped_column(Integer)
     # {"material key": {"text": ...} | {"upload_id": ..., "filename": ..., "sha256": ...}}
     materials: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -61,6 +62,8 @@ class AccessApplication(Base):
     )  # every reason of the last refusal
     expert_opinions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    # What the provider approved: {"fields", "period_start", "period_end", "daily_quota", "row_filter"}.
+    approved_scope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     rounds: Mapped[int] = mapped_column(Integer, default=1)  # 1 + number of resubmissions
     check_order_id: Mapped[str | None] = mapped_column(String(32))  # center's completeness check
     decision_order_id: Mapped[str | None] = mapped_column(String(32))  # provider's decision

@@ -2,8 +2,10 @@
 
 - Unconditional data that is visible (published or static): anyone, anonymous callers included
   (ACC-1: no registration, no application).
-- Conditional data: only holders of a grant. Grants arrive with the conditional-access issue; until
-  then `has_grant` answers False for everyone — the extension point is `set_grant_check`.
+- Conditional data: only holders of a grant that serves today (ACC-6). The caller looks the grant up
+  (`publicdata.access.grant_calls.grant_standing`) and passes its `GrantStanding`; the grant's SCOPE
+  (allowed columns, row filter, daily quota) then shapes every read: records, SQL and downloads only
+  ever see the scoped rows and columns.
 - Not-open data: never, for anyone outside the owning provider.
 - Preview: the owning provider's staff read their own data in any state and class; the center and
   administrators read unpublished (draft / in-review) data to review it.
@@ -11,8 +13,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from publicdata.identity.model import Role
 from publicdata.identity.permissions import ALLOW, Decision, Principal
@@ -30,27 +32,27 @@ class ReadableDataset:
 VISIBLE = frozenset({"published", "static"})
 UNDER_REVIEW = frozenset({"draft", "in_review"})
 
-GrantCheck = Callable[[Principal, ReadableDataset], bool]
+
+@dataclass(frozen=True)
+class GrantScope:
+    """What a grant lets its holder read: these columns, rows passing the filter, so many calls a day."""
+
+    grant_id: str
+    fields: tuple[str, ...]
+    row_filter: tuple[dict[str, Any], ...] = ()
+    daily_quota: int = 0
 
 
-def _no_grants(principal: Principal, dataset: ReadableDataset) -> bool:
-    return False
+@dataclass(frozen=True)
+class GrantStanding:
+    """The caller's grant for a dataset: a scope that serves, or why it does not (suspended, closed,
+    expired, access restricted by a violation)."""
 
-
-_grant_check: GrantCheck = _no_grants
-
-
-def set_grant_check(check: GrantCheck) -> None:
-    """Extension point for the conditional-access issue: install the lookup of valid access grants."""
-    global _grant_check
-    _grant_check = check
-
-
-def has_grant(principal: Principal, dataset: ReadableDataset) -> bool:
-    """Does `principal` hold a valid access grant for this conditional dataset? (No grants exist yet.)"""
-    if principal.is_anonymous:
-        return False
-    return _grant_check(principal, dataset)
+    scope: GrantScope | None
+    refusal_code: str = ""
+    refusal_en: str = ""
+    refusal_zh: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _deny(en: str, zh: str, *, sign_in: bool = False) -> Decision:
@@ -63,7 +65,14 @@ def is_preview(principal: Principal, dataset: ReadableDataset) -> bool:
     return dataset.state in UNDER_REVIEW and (principal.is_admin or principal.has_role(Role.CENTER))
 
 
-def can_read(principal: Principal, dataset: ReadableDataset) -> Decision:
+def has_grant(principal: Principal, standing: GrantStanding | None) -> bool:
+    return not principal.is_anonymous and standing is not None and standing.scope is not None
+
+
+def can_read(principal: Principal, dataset: ReadableDataset, grant: GrantStanding | None = None) -> Decision:
+    """The one read rule. `grant` is the caller's grant standing for a conditional dataset (None: no
+    grant at all). When this allows a conditional read by a grant holder, the read is limited to
+    `grant.scope` (see `scope_for`)."""
     if is_preview(principal, dataset):
         return ALLOW
     if dataset.state not in VISIBLE:
@@ -71,8 +80,10 @@ def can_read(principal: Principal, dataset: ReadableDataset) -> Decision:
     if dataset.open_class == "unconditional":
         return ALLOW
     if dataset.open_class == "conditional":
-        if has_grant(principal, dataset):
+        if has_grant(principal, grant):
             return ALLOW
+        if grant is not None and grant.refusal_code and not principal.is_anonymous:
+            return _deny(grant.refusal_en, grant.refusal_zh)
         if principal.is_anonymous:
             return _deny(
                 "conditional data needs an approved application",
@@ -84,3 +95,13 @@ def can_read(principal: Principal, dataset: ReadableDataset) -> Decision:
             "有条件开放数据须申请获批后使用",
         )
     return _deny("this dataset is not open", "该数据不予开放")
+
+
+def scope_for(
+    principal: Principal, dataset: ReadableDataset, grant: GrantStanding | None
+) -> GrantScope | None:
+    """The scope a permitted read is limited to: None (everything) for previews, unconditional data
+    and anything but a conditional read under a grant."""
+    if is_preview(principal, dataset) or dataset.open_class != "conditional" or grant is None:
+        return None
+    return grant.scope

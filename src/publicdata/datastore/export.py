@@ -13,13 +13,15 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from publicdata.config import Settings
 from publicdata.datastore.engine import work_cursor
 from publicdata.datastore.geometry import wkt_to_geojson
 from publicdata.datastore.model import (
+    STORAGE_TYPES,
     XLSX_MAX_DATA_ROWS,
     Column,
     ColumnType,
@@ -99,6 +101,67 @@ def export_file(
     finally:
         temp.unlink(missing_ok=True)
     return target
+
+
+_FILTER_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def _typed_literal(column: Column, value: Any) -> str:
+    return f"CAST({quote_literal(str(value))} AS {STORAGE_TYPES[column.type]})"
+
+
+def row_filter_sql(columns: Sequence[Column], row_filter: Sequence[Mapping[str, Any]]) -> str:
+    """A WHERE condition for a grant's row filter ([{column, op, value}], all must hold); values are
+    cast to the column's type. 'TRUE' when there is no filter."""
+    by_name = {c.name: c for c in columns}
+    clauses: list[str] = []
+    for cond in row_filter:
+        column = by_name[cond["column"]]
+        op, value = cond.get("op", "eq"), cond.get("value")
+        if op == "in":
+            values = ", ".join(_typed_literal(column, v) for v in (value or []))
+            clauses.append(f"{column.value_expression} IN ({values})")
+        else:
+            clauses.append(f"{column.value_expression} {_FILTER_OPS[op]} {_typed_literal(column, value)}")
+    return " AND ".join(clauses) or "TRUE"
+
+
+def scoped_parquet(
+    settings: Settings,
+    *,
+    parquet: Path,
+    columns: Sequence[Column],
+    fields: Sequence[str],
+    row_filter: Sequence[Mapping[str, Any]],
+) -> tuple[Path, int]:
+    """A version cut to a grant's scope: only the allowed columns (as stored) and the rows passing the
+    row filter — so records, SQL and every download format under the grant cannot reach anything else.
+    Written once per (version, types, scope) beside the version (`<dataset>/grants/`); returns the
+    file and its row count."""
+    kept = [c for c in columns if c.name in set(fields)]
+    scope = [[c.name, c.type.value] for c in columns], list(fields), list(row_filter)
+    key = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    folder = parquet.parent / "grants"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{parquet.stem}-{key}.parquet"
+    con = work_cursor(settings)
+    try:
+        if not target.exists():
+            temp = folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
+            try:
+                names = ", ".join(quote_ident(c.name) for c in kept)
+                con.execute(
+                    f"COPY (SELECT {names} FROM read_parquet({quote_literal(str(parquet))}) "
+                    f"WHERE {row_filter_sql(columns, row_filter)}) "
+                    f"TO {quote_literal(str(temp))} (FORMAT parquet, COMPRESSION zstd)"
+                )
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
+        row = con.execute(f"SELECT count(*) FROM read_parquet({quote_literal(str(target))})").fetchone()
+    finally:
+        con.close()
+    return target, int(row[0]) if row else 0
 
 
 def _copy(settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str, out: Path) -> None:

@@ -1,7 +1,9 @@
 """Data-store use-cases: upload and ingest, versions and schema overrides, records, SQL, downloads.
 
 Reads go through one rule, `access.can_read`; every query of conditional data and every download
-writes an audit entry (`datastore.query`, `datastore.download`).
+writes an audit entry (`datastore.query`, `datastore.download`). A read of conditional data under an
+access grant is cut to the grant's scope (allowed columns, row filter: `export.scoped_parquet`), counts
+against its daily quota and is logged as a grant call with unusual-use flags (`access.grant_calls`).
 """
 
 from __future__ import annotations
@@ -10,20 +12,24 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publicdata.access import grant_calls
+from publicdata.access.grant_model import records_param_columns
 from publicdata.audit.service import record_audit
 from publicdata.catalog.service import find_dataset
 from publicdata.catalog.tables import Dataset
-from publicdata.datastore import access, export, jobs
+from publicdata.datastore import access, export, grant_reads, jobs
 from publicdata.datastore.engine import data_dir, work_cursor
 from publicdata.datastore.ingest import column_statistics
 from publicdata.datastore.model import (
     EXPORT_MEDIA_TYPES,
+    RESERVED_PARAMETERS,
     Column,
     ColumnType,
     QueryProblem,
@@ -34,9 +40,23 @@ from publicdata.datastore.model import (
     quote_literal,
 )
 from publicdata.datastore.query import run_records
-from publicdata.datastore.sqlguard import SqlRefused, TableSource, check_sql, normalize_table, run_sql
+from publicdata.datastore.sqlguard import (
+    SqlRefused,
+    TableSource,
+    check_sql,
+    normalize_table,
+    referenced_columns,
+    run_sql,
+)
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
-from publicdata.errors import BadRequest, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from publicdata.db import utcnow
+from publicdata.errors import (
+    BadRequest,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from publicdata.identity import permissions as rules
 from publicdata.identity.permissions import SYSTEM, Principal
 from publicdata.identity.service import require
@@ -65,8 +85,22 @@ def job_out(job: IngestJob, code: str | None = None) -> dict[str, Any]:
     }
 
 
-def version_out(v: DataVersion, current: int | None) -> dict[str, Any]:
+def version_out(
+    v: DataVersion, current: int | None, scope: access.GrantScope | None = None
+) -> dict[str, Any]:
     cols = effective_columns(v.columns, v.overrides or {})
+    if scope is not None:  # a grant holder sees its columns only, and no statistics of hidden rows
+        pairs = [(c, src) for c, src in zip(cols, v.columns, strict=True) if c.name in scope.fields]
+        return {
+            "version": v.version,
+            "current": v.version == current,
+            "created_at": v.created_at,
+            "fields": [
+                {"name": c.name, "type": c.type.value, "inferred_type": src["type"], "storage": c.storage}
+                for c, src in pairs
+            ],
+            "grant_id": scope.grant_id,
+        }
     return {
         "version": v.version,
         "current": v.version == current,
@@ -233,23 +267,53 @@ class Resolved:
     name: str
     version: DataVersion
     current: int
+    scope: access.GrantScope | None = None  # the grant this read is limited to
 
-    def columns(self) -> list[Column]:
+    def all_columns(self) -> list[Column]:
         return effective_columns(self.version.columns, self.version.overrides or {})
 
+    def columns(self) -> list[Column]:
+        """The columns this reader sees: all, or the grant's allowed ones."""
+        cols = self.all_columns()
+        if self.scope is None:
+            return cols
+        return [c for c in cols if c.name in self.scope.fields]
 
-def _require_read(actor: Principal, target: access.ReadableDataset) -> access.ReadableDataset:
-    decision = access.can_read(actor, target)
+    def hidden(self) -> set[str]:
+        return {c.name for c in self.all_columns()} - {c.name for c in self.columns()}
+
+
+def _require_read(
+    actor: Principal, target: access.ReadableDataset, standing: access.GrantStanding | None = None
+) -> access.ReadableDataset:
+    decision = access.can_read(actor, target, standing)
     if decision:
         return target
     if target.state not in access.VISIBLE:
         raise NotFound(f"dataset '{target.code}' not found", message_zh="数据集不存在")
     if decision.needs_sign_in:
         raise NotAuthenticated(decision.reason_en, message_zh=decision.reason_zh)
+    if standing is not None and standing.refusal_code:
+        raise PermissionDenied(
+            decision.reason_en,
+            message_zh=decision.reason_zh,
+            code=standing.refusal_code,
+            details=standing.details or None,
+        )
     raise PermissionDenied(decision.reason_en, message_zh=decision.reason_zh, code="data_access_denied")
 
 
-def _resolve(session: Session, actor: Principal, ref: str, version: int | None) -> Resolved:
+def _standing(
+    session: Session, actor: Principal, target: access.ReadableDataset, now: datetime | None
+) -> access.GrantStanding | None:
+    if target.open_class != "conditional" or actor.is_anonymous or access.is_preview(actor, target):
+        return None
+    return grant_calls.grant_standing(session, actor, target.id, now or utcnow())
+
+
+def _resolve(
+    session: Session, actor: Principal, ref: str, version: int | None, now: datetime | None = None
+) -> Resolved:
     # Only the columns the read rule needs (the hot path of every records query).
     found = session.execute(
         select(
@@ -258,7 +322,9 @@ def _resolve(session: Session, actor: Principal, ref: str, version: int | None) 
     ).first()
     if found is None:
         raise NotFound(f"dataset '{ref}' not found", message_zh="数据集不存在")
-    target = _require_read(actor, access.ReadableDataset(*found[:5]))
+    readable = access.ReadableDataset(*found[:5])
+    standing = _standing(session, actor, readable, now)
+    target = _require_read(actor, readable, standing)
     head = session.get(DatasetHead, target.id)
     if head is None:
         raise NotFound(
@@ -272,11 +338,24 @@ def _resolve(session: Session, actor: Principal, ref: str, version: int | None) 
     if row is None:
         raise NotFound(f"version {version} not found", message_zh="数据版本不存在", code="no_such_version")
     session.expunge(row)  # a detached snapshot: versions are immutable but for their overrides
-    return Resolved(target, found[5], row, head.version)
+    return Resolved(target, found[5], row, head.version, access.scope_for(actor, target, standing))
 
 
 def _path(platform: Platform, version: DataVersion) -> Path:
     return data_dir(platform.settings) / version.path
+
+
+def _source(platform: Platform, resolved: Resolved) -> tuple[Path, int]:
+    """The file a read runs over and its rows: the version, or its cut to the grant's scope."""
+    if resolved.scope is None:
+        return _path(platform, resolved.version), resolved.version.row_count
+    return export.scoped_parquet(
+        platform.settings,
+        parquet=_path(platform, resolved.version),
+        columns=resolved.all_columns(),
+        fields=resolved.scope.fields,
+        row_filter=resolved.scope.row_filter,
+    )
 
 
 def list_versions(platform: Platform, *, actor: Principal, ref: str) -> list[dict[str, Any]]:
@@ -287,13 +366,13 @@ def list_versions(platform: Platform, *, actor: Principal, ref: str) -> list[dic
             .where(DataVersion.dataset_id == resolved.dataset.id)
             .order_by(DataVersion.version.desc())
         )
-        return [version_out(v, resolved.current) for v in rows]
+        return [version_out(v, resolved.current, resolved.scope) for v in rows]
 
 
 def get_version(platform: Platform, *, actor: Principal, ref: str, version: int | None) -> dict[str, Any]:
     with platform.db.reading() as session:
         resolved = _resolve(session, actor, ref, version)
-        return version_out(resolved.version, resolved.current)
+        return version_out(resolved.version, resolved.current, resolved.scope)
 
 
 def override_schema(
@@ -378,9 +457,28 @@ def query_records(
     ref: str,
     params: Sequence[tuple[str, str]],
     version: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
+    now = now or utcnow()
+    hidden: set[str] = set()
     with platform.db.reading() as session:
-        resolved = _resolve(session, actor, ref, version)
+        resolved = _resolve(session, actor, ref, version, now)
+        if resolved.scope is not None:
+            hidden = records_param_columns(params, RESERVED_PARAMETERS) & resolved.hidden()
+            if not hidden:
+                grant_calls.check_quota(session, resolved.scope, now)
+    if hidden:
+        raise grant_reads.refuse_outside_grant(
+            platform,
+            actor=actor,
+            scope=resolved.scope,
+            dataset=resolved.dataset,
+            endpoint="records",
+            hidden=hidden,
+            now=now,
+            details={"params": [list(p) for p in params][:50]},
+        )
+    path, scope_rows = _source(platform, resolved)
     try:
         query = parse_records_query(
             params, resolved.columns(), max_limit=platform.settings.datastore_records_max_limit
@@ -393,14 +491,22 @@ def query_records(
             details={"parameter": problem.parameter},
         ) from None
     result = run_records(
-        platform.settings,
-        path=_path(platform, resolved.version),
-        columns=resolved.columns(),
-        query=query,
-        row_count=resolved.version.row_count,
+        platform.settings, path=path, columns=resolved.columns(), query=query, row_count=scope_rows
     )
     if resolved.dataset.open_class != "unconditional":
         with platform.db.transaction() as session:
+            logged = grant_reads.log_served(
+                session,
+                actor=actor,
+                scope=resolved.scope,
+                dataset=resolved.dataset,
+                endpoint="records",
+                fields=list(query.fields) or [c.name for c in resolved.columns()],
+                rows=len(result["records"]),
+                offset=result["offset"],
+                now=now,
+                scope_rows=scope_rows,
+            )
             record_audit(
                 session,
                 actor=actor,
@@ -413,6 +519,7 @@ def query_records(
                     "version": resolved.version.version,
                     "params": [list(p) for p in params][:50],
                     "rows": len(result["records"]),
+                    **logged,
                 },
             )
     return {"dataset": resolved.dataset.code, "version": resolved.version.version, **result}
@@ -424,7 +531,10 @@ def _sql_refused(refused: SqlRefused) -> BadRequest:
     )
 
 
-def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, Any]:
+def sql_query(
+    platform: Platform, *, actor: Principal, sql: str, now: datetime | None = None
+) -> dict[str, Any]:
+    now = now or utcnow()
     if len(sql) > 20_000:
         raise BadRequest(
             "the SQL is longer than 20,000 characters", message_zh="SQL 过长", code="sql_refused"
@@ -437,6 +547,8 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
         raise BadRequest("query at least one dataset table", message_zh="请查询数据集表", code="sql_refused")
     sources: dict[str, TableSource] = {}
     audited: list[Resolved] = []
+    scope_rows: dict[str, int] = {}
+    named = referenced_columns(checked)
     with platform.db.reading() as session:
         # Codes only: the ORM rows (with their fields and resources) are loaded for the tables used.
         by_name = {normalize_table(code): code for code in session.scalars(select(Dataset.code))}
@@ -450,10 +562,29 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
             if name not in by_name:
                 raise unknown
             try:
-                resolved = _resolve(session, actor, by_name[name], None)
-            except (NotFound, PermissionDenied, NotAuthenticated):
+                resolved = _resolve(session, actor, by_name[name], None, now)
+            except PermissionDenied as denied:
+                if denied.code != "data_access_denied":  # a grant that does not serve: say why
+                    raise
                 raise unknown from None
-            sources[name] = TableSource(_path(platform, resolved.version), resolved.columns())
+            except (NotFound, NotAuthenticated):
+                raise unknown from None
+            if resolved.scope is not None:
+                hidden = {h for h in resolved.hidden() if h.lower() in named}
+                if hidden:
+                    raise grant_reads.refuse_outside_grant(
+                        platform,
+                        actor=actor,
+                        scope=resolved.scope,
+                        dataset=resolved.dataset,
+                        endpoint="sql",
+                        hidden=hidden,
+                        now=now,
+                        details={"sql": sql[:2000]},
+                    )
+                grant_calls.check_quota(session, resolved.scope, now)
+            path, scope_rows[resolved.dataset.id] = _source(platform, resolved)
+            sources[name] = TableSource(path, resolved.columns())
             if resolved.dataset.open_class != "unconditional":
                 audited.append(resolved)
     try:
@@ -463,6 +594,18 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
     if audited:
         with platform.db.transaction() as session:
             for resolved in audited:
+                logged = grant_reads.log_served(
+                    session,
+                    actor=actor,
+                    scope=resolved.scope,
+                    dataset=resolved.dataset,
+                    endpoint="sql",
+                    fields=[c.name for c in resolved.columns() if c.name.lower() in named or "*" in named],
+                    rows=int(result["row_count"]),
+                    offset=0,
+                    now=now,
+                    scope_rows=scope_rows[resolved.dataset.id],
+                )
                 record_audit(
                     session,
                     actor=actor,
@@ -474,6 +617,7 @@ def sql_query(platform: Platform, *, actor: Principal, sql: str) -> dict[str, An
                         "code": resolved.dataset.code,
                         "version": resolved.version.version,
                         "sql": sql[:2000],
+                        **logged,
                     },
                 )
     return result
@@ -487,21 +631,44 @@ class Download:
 
 
 def download(
-    platform: Platform, *, actor: Principal, ref: str, fmt: str, version: int | None = None, bom: bool = False
+    platform: Platform,
+    *,
+    actor: Principal,
+    ref: str,
+    fmt: str,
+    version: int | None = None,
+    bom: bool = False,
+    now: datetime | None = None,
 ) -> Download:
     if fmt not in export.FORMATS:
         raise NotFound(f"unknown download format '{fmt}'", message_zh="不支持的下载格式")
+    now = now or utcnow()
     with platform.db.reading() as session:
-        resolved = _resolve(session, actor, ref, version)
+        resolved = _resolve(session, actor, ref, version, now)
+        if resolved.scope is not None:
+            grant_calls.check_quota(session, resolved.scope, now)
+    source, rows = _source(platform, resolved)
     path = export.export_file(
         platform.settings,
-        parquet=_path(platform, resolved.version),
+        parquet=source,
         columns=resolved.columns(),
-        row_count=resolved.version.row_count,
+        row_count=rows,
         fmt=fmt,
         bom=bom and fmt == "csv",
     )
     with platform.db.transaction() as session:
+        logged = grant_reads.log_served(
+            session,
+            actor=actor,
+            scope=resolved.scope,
+            dataset=resolved.dataset,
+            endpoint="download",
+            fields=[c.name for c in resolved.columns()],
+            rows=rows,
+            offset=0,
+            now=now,
+            scope_rows=rows,
+        )
         record_audit(
             session,
             actor=actor,
@@ -509,7 +676,12 @@ def download(
             subject_type="dataset",
             subject_id=resolved.dataset.id,
             organization_id=resolved.dataset.provider_id,
-            details={"code": resolved.dataset.code, "version": resolved.version.version, "format": fmt},
+            details={
+                "code": resolved.dataset.code,
+                "version": resolved.version.version,
+                "format": fmt,
+                **logged,
+            },
         )
     filename = export_filename(resolved.name, version and resolved.version.version, fmt)
     return Download(path, filename, EXPORT_MEDIA_TYPES[fmt])

@@ -240,6 +240,18 @@ def check_sql(text: str) -> CheckedSql:
     return CheckedSql(tree.sql(dialect="duckdb"), tuple(tables))
 
 
+def referenced_columns(checked: CheckedSql) -> set[str]:
+    """Lower-case names of the columns a checked query refers to, with "*" for a star; names the
+    query itself defines as aliases are left out (used to refuse columns outside an access grant)."""
+    tree = sqlglot.parse_one(checked.sql, read="duckdb")
+    aliases = {a.alias.lower() for a in tree.find_all(exp.Alias) if a.alias}
+    aliases |= {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    names = {c.name.lower() for c in tree.find_all(exp.Column) if c.name} - aliases
+    if any(isinstance(node, exp.Star) for node in tree.walk()):
+        names.add("*")
+    return names
+
+
 @dataclass(frozen=True)
 class TableSource:
     path: Path

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from publicdata.config import Settings
 from publicdata.identity.permissions import Principal
 from publicdata.workdays.model import WorkdayCalendar
 from publicdata.workorders.model import Transition, WorkOrderType
@@ -25,6 +26,7 @@ DEFINITION_MODULES: tuple[str, ...] = (
     "publicdata.catalog.review",
     "publicdata.catalog.review_jobs",
     "publicdata.access.workflow",
+    "publicdata.access.grant_jobs",
     "publicdata.objections.workflow",
     "publicdata.quality.workflow",
 )
@@ -57,6 +59,7 @@ class JobContext:
     now: datetime
     calendar: WorkdayCalendar
     jurisdiction: str
+    settings: Settings
 
 
 ScheduledJob = Callable[[Session, JobContext], Mapping[str, int]]

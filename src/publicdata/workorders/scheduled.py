@@ -95,6 +95,7 @@ def tick(platform: Platform, now: datetime | None = None, *, mailer: Mailer | No
                     now=now,
                     calendar=calendar_from_session(session),
                     jurisdiction=platform.settings.jurisdiction.value,
+                    settings=platform.settings,
                 )
                 result = job(session, context)
         except Exception:  # one failing duty must not stop the others; it is retried next tick

@@ -7,8 +7,8 @@ Create Date: 2026-11-23 15:10:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -17,8 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("access_applications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("approved_scope", sa.JSON(), nullable=True))
+        batch_op.add_column(
+            sa.Column("one_off_bulk", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("access_applications", schema=None) as batch_op:
+        batch_op.drop_column("one_off_bulk")
+        batch_op.drop_column("approved_scope")
