@@ -18,7 +18,7 @@ WEB = Path(i18n.__file__).parent
 
 def message_ids() -> set[str]:
     found: set[str] = set()
-    sources = [*WEB.glob("templates/*.html"), *WEB.glob("*.py")]
+    sources = [*WEB.glob("templates/**/*.html"), *WEB.glob("*.py")]
     for source in sources:
         found |= {m.group(2) for m in re.finditer(r"""_\((["'])(.+?)\1\)""", source.read_text("utf-8"))}
     return found
