@@ -217,6 +217,12 @@ def test_complaint_withdraw_and_reprocess_with_real_deadline(
     assert reprocessed.clock is not None and reprocessed.clock.closed and not reprocessed.clock.overdue
     records = api.get(f"/api/v1/datasets/{CODE}/records")
     assert records.status_code == 200 and records.json()["version"] == 2
+    # The version complained about is retracted: not downloadable from the history any more.
+    old = api.get(f"/api/v1/datasets/{CODE}/versions/1/download.csv")
+    assert old.status_code == 404 and old.json()["error"]["code"] == "version_retracted"
+    assert b"121.4737" not in api.get(f"/api/v1/datasets/{CODE}/download.csv").content
+    listed = {v["version"]: v["retracted"] for v in api.get(f"/api/v1/datasets/{CODE}/versions").json()}
+    assert listed == {1: True, 2: False}
 
     # A second complaint ends in withdrawal (without a prior suspension).
     second = complain(api, actors, who="person_l0")

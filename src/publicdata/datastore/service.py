@@ -100,6 +100,7 @@ def version_out(
                 for c, src in pairs
             ],
             "grant_id": scope.grant_id,
+            "retracted": v.retracted_at is not None,
         }
     return {
         "version": v.version,
@@ -117,6 +118,9 @@ def version_out(
         ],
         "overrides": v.overrides or {},
         "statistics": v.statistics,
+        "retracted": v.retracted_at is not None,
+        "retracted_at": v.retracted_at,
+        "retraction_reason": v.retraction_reason or "",
     }
 
 
@@ -337,6 +341,12 @@ def _resolve(
     )
     if row is None:
         raise NotFound(f"version {version} not found", message_zh="数据版本不存在", code="no_such_version")
+    if row.retracted_at is not None and not access.is_preview(actor, target):
+        raise NotFound(
+            f"version {row.version} was retracted: {row.retraction_reason}",
+            message_zh=f"数据版本 {row.version} 已撤回，不再提供",
+            code="version_retracted",
+        )
     session.expunge(row)  # a detached snapshot: versions are immutable but for their overrides
     return Resolved(target, found[5], row, head.version, access.scope_for(actor, target, standing))
 

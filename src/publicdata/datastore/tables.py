@@ -65,6 +65,9 @@ class DataVersion(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     schema_note: Mapped[str] = mapped_column(Text, default="")
+    # A retracted version (e.g. it infringed a right and was reprocessed) is never served again.
+    retracted_at: Mapped[datetime | None] = mapped_column()
+    retraction_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class DatasetHead(Base):

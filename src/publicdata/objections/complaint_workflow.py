@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from publicdata.catalog import service as catalog
 from publicdata.catalog.model import DatasetState
 from publicdata.catalog.tables import Dataset
+from publicdata.datastore.retraction import retract_versions
 from publicdata.errors import Conflict, ValidationFailed
 from publicdata.identity.model import Role
 from publicdata.identity.permissions import Principal
@@ -153,6 +154,12 @@ def _complaint_handle(session: Session, ctx: ActionContext) -> dict[str, Any]:
         catalog.transition_dataset(
             session, actor=ctx.actor, dataset=dataset, target=DatasetState.WITHDRAWN, reason=reason
         )
+        # Withdrawn for infringement: no version of it stays downloadable from the history either.
+        head = current_version(session, dataset.id)
+        if head is not None:
+            recorded["retracted"] = retract_versions(
+                session, actor=ctx.actor, dataset=dataset, up_to=head, reason=reason
+            )
     elif decision is ComplaintDecision.RESTORE:
         _reopen(session, ctx.actor, complaint, dataset, reason)
     else:
@@ -184,6 +191,11 @@ def _complaint_handle(session: Session, ctx: ActionContext) -> dict[str, Any]:
             )
         complaint.reprocessed_version = version
         recorded["version"] = version
+        # The versions the complaint was about (up to the one served at suspension) are never served
+        # again; the reprocessed one and later stay.
+        recorded["retracted"] = retract_versions(
+            session, actor=ctx.actor, dataset=dataset, up_to=version - 1, reason=reason
+        )
         _reopen(session, ctx.actor, complaint, dataset, reason)
     complaint.status = model.DECISION_STATUS[decision].value
     complaint.decision = decision.value
