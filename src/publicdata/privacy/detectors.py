@@ -1,0 +1,415 @@
+"""The built-in detectors (SEC-4). Pure Python: python-stdnum for checksums, the identity domain's
+resident-ID and mobile checks, the NBS division table, `ipaddress`, and jieba's part-of-speech tagger
+for person names. Each is registered with `register_detector`; the DuckDB patterns are RE2.
+
+Candidate boundaries: RE2 has no look-around, so a pattern consumes one neighbouring character on each
+side (`(?:^|[^0-9])…(?:[^0-9]|$)`) and group 1 is the candidate.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import UTC, date, datetime
+from functools import cache, lru_cache
+
+from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
+from stdnum.cn import ric, uscc
+
+from publicdata.identity.model import _MOBILE as MOBILE_RULE
+from publicdata.identity.model import IdentifierError, check_mobile, check_resident_id
+from publicdata.privacy.model import Detector, register_detector
+from publicdata.reference.divisions import is_known_code
+
+_HAN = r"\x{4e00}-\x{9fa5}"
+BIRTH_FLOOR = date(1900, 1, 1)  # as identity.model.check_resident_id
+
+# ---------------------------------------------------------------------------------------------
+# Resident ID numbers (居民身份证号码)
+# ---------------------------------------------------------------------------------------------
+
+
+def _probe_ok(prefix14: str) -> bool:
+    probe = prefix14 + "000"
+    try:
+        check_resident_id(probe + ric.calc_check_digit(probe + "0"))
+    except IdentifierError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=16384)
+def _area_ok(area: str) -> bool:
+    """The area code, checked by identity's `check_resident_id` on a probe with a valid birth date
+    (the area lookup is the costly part: once per area code)."""
+    return _probe_ok(area + "19800101")
+
+
+@lru_cache(maxsize=65536)
+def _birth_ok(birth: str) -> bool:
+    """The birth date exists and lies within check_resident_id's bounds (1900-01-01 … today)."""
+    try:
+        born = ric.get_birth_date("000000" + birth + "0000")
+    except stdnum_errors.ValidationError:
+        return False
+    return BIRTH_FLOOR <= born <= datetime.now(UTC).date()
+
+
+def is_resident_id(value: str) -> bool:
+    number = value.strip().upper()
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    if ric.calc_check_digit(number) != number[-1]:
+        return False
+    return _birth_ok(number[6:14]) and _area_ok(number[:6])
+
+
+@cache
+def known_area_codes() -> tuple[str, ...]:
+    """Every area code in stdnum's GB/T 2260 table that `check_resident_id` accepts."""
+    codes: set[str] = set()
+    for _length, low, _high, _props, children in numdb.get("cn/loc").prefixes:
+        for length, child_low, child_high, _child_props, _grandchildren in children:
+            codes.update(low + f"{n:0{length}d}" for n in range(int(child_low), int(child_high) + 1))
+    return tuple(sorted(c for c in codes if _area_ok(c)))
+
+
+_RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@cache
+def _resident_id_sql(x: str) -> str:
+    areas = "|".join(known_area_codes())  # RE2 compiles the alternation to an automaton
+    weighted = " + ".join(f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_RIC_WEIGHTS))
+    return (
+        f"(regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') "
+        f"AND substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1)) "
+        f"AND try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date "
+        f"AND regexp_full_match(substr({x}, 1, 6), '(?:{areas})'))"
+    )
+
+
+def resident_id_sql() -> str:
+    """`is_resident_id` in DuckDB SQL: check digit (ISO 7064 MOD 11-2), birth date, known area code."""
+    return _resident_id_sql("x")
+
+
+# identity's mobile rule (prefixes the MIIT assigned), as RE2 for DuckDB after removing separators.
+def mobile_sql() -> str:
+    return r"regexp_matches(regexp_replace(x, '[\s-]', '', 'g'), '" + MOBILE_RULE.pattern + "')"
+
+
+def _looks_like_resident_id(digits: str) -> bool:
+    """An area code and a birth year (any check digit, any date): such a number is not a bank card."""
+    return len(digits) == 18 and digits[6:8] in ("18", "19", "20") and is_known_code(digits[:6])
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def is_mobile(value: str) -> bool:
+    try:
+        check_mobile(value)
+    except IdentifierError:
+        return False
+    return True
+
+
+_THREE_DIGIT_AREAS = frozenset({"010", *(f"02{d}" for d in range(10))})
+
+
+def is_landline(value: str) -> bool:
+    """Mainland fixed-line number with its area code: 010/02x + 8 digits, or 0xxx + 7–8 digits."""
+    digits = re.sub(r"[^0-9]", "", value)
+    if digits[:3] in _THREE_DIGIT_AREAS:
+        rest = digits[3:]
+        return len(rest) == 8 and rest[0] not in "01"
+    if not re.fullmatch(r"0[3-9][0-9]{2}", digits[:4]):
+        return False
+    rest = digits[4:]
+    return len(rest) in (7, 8) and rest[0] not in "01"
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes and cards
+# ---------------------------------------------------------------------------------------------
+
+
+_USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
+
+
+def is_credit_code(value: str) -> bool:
+    """`stdnum.cn.uscc`'s format and check digit; characters 3–8 are the division code of the
+    registering authority (checked first: it is the cheapest test); not a valid resident ID."""
+    code = value.strip().upper()
+    if not _USCC.fullmatch(code) or not is_known_code(code[2:8]):
+        return False
+    return uscc.calc_check_digit(code[:17]) == code[-1] and not is_resident_id(code)
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check (as `stdnum.luhn.is_valid` for decimal digits, about ten times faster: the scan
+    runs it on every card-like candidate)."""
+    values = [ord(c) - 48 for c in reversed(digits)]
+    return (sum(values[0::2]) + sum(_DOUBLED[v] for v in values[1::2])) % 10 == 0
+
+
+def is_bank_card(value: str) -> bool:
+    """16–19 digits, a UnionPay (62), Visa (4) or Mastercard (51–55, 2221–2720) prefix, Luhn-valid,
+    and not shaped like a resident ID."""
+    digits = re.sub(r"[ -]", "", value)
+    if not digits.isdigit() or not 16 <= len(digits) <= 19:
+        return False
+    prefix_ok = (
+        digits.startswith(("62", "4")) or 51 <= int(digits[:2]) <= 55 or 2221 <= int(digits[:4]) <= 2720
+    )
+    if not prefix_ok or _looks_like_resident_id(digits) or not luhn_valid(digits):
+        return False
+    return len(digits) != 18 or not is_credit_code(digits)
+
+
+_PASSPORT = re.compile(r"[EGDSP][0-9]{8}|E[A-HJ-NP-Z][0-9]{7}")
+
+
+def is_passport(value: str) -> bool:
+    return _PASSPORT.fullmatch(value.strip().upper()) is not None
+
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def is_plate(value: str) -> bool:
+    """A mainland plate: province + issuing-office letter + 5 characters (at most 2 letters, or 4 and
+    挂/学/警), or 6 for new-energy vehicles (D/F first for small, last for large)."""
+    plate = re.sub(r"[·•\s-]", "", value).upper()
+    if len(plate) < 7 or plate[0] not in _PROVINCES or not ("A" <= plate[1] <= "Z") or plate[1] in "IO":
+        return False
+    rest = plate[2:]
+    if len(rest) == 5:
+        if rest[-1] in "挂学警":
+            return all(c in _PLATE_CHARS for c in rest[:4])
+        return all(c in _PLATE_CHARS for c in rest) and sum(c.isalpha() for c in rest) <= 2
+    if len(rest) == 6:
+        small = rest[0] in "DF" and rest[1] in _PLATE_CHARS and rest[2:].isdigit()
+        large = rest[:5].isdigit() and rest[5] in "DF"
+        return small or large
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Network identifiers and e-mail
+# ---------------------------------------------------------------------------------------------
+
+
+def is_ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_ipv6(value: str) -> bool:
+    if value.count(":") < 2 or value.strip(":") == "":
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_EMAIL = re.compile(
+    r"(?!\.)(?!.*\.\.)[A-Za-z0-9._%+-]{1,64}(?<!\.)@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+)
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses and person names
+# ---------------------------------------------------------------------------------------------
+
+
+def is_precise_address(value: str) -> bool:
+    return True  # the pattern (road + house number) is the check
+
+
+_NOT_NAMES = frozenset({"不详", "未知", "暂无", "匿名", "无名", "本人", "先生", "女士", "同上", "其他"})
+
+
+def is_person_name(value: str) -> bool:
+    """In a column labelled as names (姓名, 联系人, …), a 2–4 character Han value (or a ·-joined
+    transliterated name) that is not a placeholder. Values alone cannot tell names from places:
+    jieba's tagger reads 徐汇区, 张江 and 陆家嘴 as person names, so names are found by label only."""
+    return value not in _NOT_NAMES
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------
+
+_D = r"(?:^|[^0-9A-Za-z])"  # left boundary for codes
+_E = r"(?:[^0-9A-Za-z]|$)"
+
+BUILTIN: tuple[Detector, ...] = (
+    Detector(
+        name="resident_id",
+        label_zh="居民身份证号码",
+        label_en="Resident ID number",
+        personal=True,
+        pattern=_D + r"([1-9][0-9]{5}(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx])" + _E,
+        validate=is_resident_id,
+        hints=("身份证", "证件号", "公民身份", "id_card", "idcard", "resident_id", "id_no", "sfz"),
+        numeric=True,
+        confidence=0.99,
+        chance_rate=1 / 11,
+        sql_validate=resident_id_sql,
+        suggested_rule={"kind": "mask", "keep_first": 3, "keep_last": 4},
+    ),
+    Detector(
+        name="mobile",
+        label_zh="手机号码",
+        label_en="Mobile number",
+        personal=True,
+        pattern=r"(?:^|[^0-9])((?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4})(?:[^0-9Xx]|$)",
+        validate=is_mobile,
+        hints=("手机", "mobile", "cell", "联系方式"),
+        numeric=True,
+        confidence=0.95,
+        sql_validate=mobile_sql,
+        suggested_rule={"kind": "mask", "keep_first": 3, "keep_last": 4},
+    ),
+    Detector(
+        name="landline",
+        label_zh="固定电话",
+        label_en="Landline number",
+        personal=False,  # published office and service numbers; a home number is rare in open data
+        pattern=r"(?:^|[^0-9])((?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ -]?[2-9][0-9]{6,7})(?:[^0-9]|$)",
+        validate=is_landline,
+        hints=("电话", "phone", "tel"),
+        personal_hints=("家庭电话", "住宅电话", "home_phone"),
+        numeric=False,
+        confidence=0.9,
+        suggested_rule={"kind": "mask", "keep_first": 4, "keep_last": 2},
+    ),
+    Detector(
+        name="credit_code",
+        label_zh="统一社会信用代码",
+        label_en="Unified social credit code",
+        personal=False,  # identifies organizations, which are published by law
+        pattern=r"(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{10})"
+        + _E,
+        validate=is_credit_code,
+        hints=("信用代码", "credit_code", "uscc"),
+        confidence=0.99,
+        chance_rate=1 / 31,
+        suggested_rule={"kind": "mask", "keep_first": 8, "keep_last": 0},
+    ),
+    Detector(
+        name="bank_card",
+        label_zh="银行卡号",
+        label_en="Bank card number",
+        personal=True,
+        pattern=_D + r"([2-6][0-9]{3}(?:[ -]?[0-9]{4}){3}(?:[ -]?[0-9]{1,3})?)" + _E,
+        validate=is_bank_card,
+        hints=("银行卡", "卡号", "账号", "bank", "card"),
+        numeric=True,
+        confidence=0.95,
+        chance_rate=1 / 10,
+        suggested_rule={"kind": "mask", "keep_first": 4, "keep_last": 4},
+    ),
+    Detector(
+        name="email",
+        label_zh="电子邮箱",
+        label_en="E-mail address",
+        personal=True,
+        pattern=r"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",
+        validate=is_email,
+        hints=("邮箱", "email", "e-mail", "mail"),
+        confidence=0.95,
+        suggested_rule={"kind": "pseudonym"},
+    ),
+    Detector(
+        name="passport",
+        label_zh="护照号码",
+        label_en="Passport number",
+        personal=True,
+        pattern=_D + r"([EeGgDdSsPp][0-9]{8}|[Ee][A-HJ-NP-Za-hj-np-z][0-9]{7})" + _E,
+        validate=is_passport,
+        hints=("护照", "passport"),
+        confidence=0.8,
+        suggested_rule={"kind": "mask", "keep_first": 1, "keep_last": 2},
+    ),
+    Detector(
+        name="vehicle_plate",
+        label_zh="机动车号牌",
+        label_en="Vehicle plate",
+        personal=True,
+        pattern="([" + _PROVINCES + r"][A-Za-z][·• -]?[A-Za-z0-9]{4,6}[挂学警]?)",
+        validate=is_plate,
+        hints=("车牌", "号牌", "plate"),
+        confidence=0.9,
+        suggested_rule={"kind": "pseudonym"},
+    ),
+    Detector(
+        name="ipv4",
+        label_zh="IPv4地址",
+        label_en="IPv4 address",
+        personal=False,
+        pattern=r"(?:^|[^0-9.])((?:[0-9]{1,3}\.){3}[0-9]{1,3})(?:[^0-9.]|$)",
+        validate=is_ipv4,
+        hints=("ip",),
+        confidence=0.9,
+        suggested_rule={"kind": "truncate", "length": 7},
+    ),
+    Detector(
+        name="ipv6",
+        label_zh="IPv6地址",
+        label_en="IPv6 address",
+        personal=False,
+        pattern=r"(?:^|[^0-9A-Fa-f:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:[^0-9A-Fa-f:]|$)",
+        validate=is_ipv6,
+        hints=("ip",),
+        confidence=0.9,
+        suggested_rule={"kind": "truncate", "length": 9},
+    ),
+    Detector(
+        name="address",
+        label_zh="精确地址",
+        label_en="Precise address",
+        personal=False,  # organizations' addresses are public; a person's home address is personal
+        pattern="([" + _HAN + r"]{2,}(?:路|街|大道|道|巷|弄|里|村|公路)[0-9]+(?:号|弄)[0-9" + _HAN + "]*)",
+        validate=is_precise_address,
+        hints=("地址", "住址", "address", "住所"),
+        personal_hints=("住址", "家庭地址", "居住地", "户籍地", "现住", "home_address", "residence"),
+        confidence=0.8,
+        sql_validate=lambda: "true",
+        suggested_rule={"kind": "generalize", "to": "district"},
+    ),
+    Detector(
+        name="person_name",
+        label_zh="姓名",
+        label_en="Person name",
+        personal=True,
+        pattern="^([" + _HAN + "]{2,4}|[" + _HAN + "]{1,6}[·•][" + _HAN + "]{1,8})$",
+        validate=is_person_name,
+        hints=("姓名", "联系人", "负责人", "法定代表人", "经营者", "person_name", "real_name", "full_name"),
+        confidence=0.95,
+        needs_hint=True,
+        suggested_rule={"kind": "mask", "keep_first": 1, "keep_last": 0},
+    ),
+)
+
+for _detector in BUILTIN:
+    register_detector(_detector)
