@@ -114,8 +114,10 @@ def test_only_the_providers_staff_upload(api: TestClient, actors: Actors, open_d
     assert queued.status_code == 202 and queued.json()["state"] in ("queued", "running", "succeeded")
 
 
-def test_schema_override_via_api(api: TestClient, actors: Actors, open_data: str) -> None:
-    url = f"/api/v1/datasets/{open_data}/versions/1/schema"
+@pytest.mark.req("QUA-2", "CAT-7")
+def test_schema_override_before_publication_then_frozen_inherited(api: TestClient, actors: Actors) -> None:
+    code = make_dataset(api, actors, "SH-ORGA-TYPES", publish=False)
+    url = f"/api/v1/datasets/{code}/versions/1/schema"
     changed = api.patch(url, json={"types": {"district_code": "integer"}}, headers=as_(actors, "staff_a"))
     assert changed.status_code == 200
     assert {f["name"]: f["type"] for f in changed.json()["fields"]}["district_code"] == "integer"
@@ -124,8 +126,17 @@ def test_schema_override_via_api(api: TestClient, actors: Actors, open_data: str
         == 400
     )
     assert api.patch(url, json={"types": {"x": "text"}}, headers=as_(actors, "staff_b")).status_code == 403
-    record = api.get(f"/api/v1/datasets/{open_data}/records", params={"district_code__gte": "310106"}).json()
+    assert api.post(f"/api/v1/datasets/{code}/publish", headers=as_(actors, "admin")).status_code == 200
+    record = api.get(f"/api/v1/datasets/{code}/records", params={"district_code__gte": "310106"}).json()
     assert [r["district_code"] for r in record["records"]] == [310115, 310106]
+    # Published: the types are fixed …
+    frozen = api.patch(url, json={"types": {"longitude": "text"}}, headers=as_(actors, "staff_a"))
+    assert frozen.status_code == 409 and frozen.json()["error"]["code"] == "schema_frozen"
+    # … and a new upload keeps the declared type instead of the inferred one.
+    assert upload(api, actors, code, CSV, "v2.csv").json()["version"] == 2
+    v2 = api.get(f"/api/v1/datasets/{code}/versions/2", headers=as_(actors, "staff_a")).json()
+    assert v2["overrides"] == {"district_code": "integer"}
+    assert {f["name"]: f["type"] for f in v2["fields"]}["district_code"] == "integer"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -187,6 +187,12 @@ def test_mask_rules_and_reprocess_publish_without_any_raw_value(
             )
         )
     assert actions == ["privacy.set_rules", "privacy.reprocess"]
+    # The raw version 1 (made before the rules) is withheld: never served from the history either.
+    old = api.get(f"/api/v1/datasets/{CODE}/versions/1/download.csv")
+    assert old.status_code == 404 and old.json()["error"]["code"] == "version_withheld"
+    assert api.get(f"/api/v1/datasets/{CODE}/versions/1/records").status_code == 404
+    preview = api.get(f"/api/v1/datasets/{CODE}/versions/1/download.csv", headers=as_(actors, "staff_a"))
+    assert preview.status_code == 200
 
 
 def _tmp_file(platform: Platform, content: bytes) -> str:
@@ -273,3 +279,29 @@ def test_k_anonymity_report(api: TestClient, actors: Actors) -> None:
     bad = api.get(url, params={"columns": "nope", "k": 2}, headers=as_(actors, "staff_a"))
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_column"
     assert api.get(url, params={"columns": "district"}, headers=as_(actors, "person_l1")).status_code == 403
+
+
+@pytest.mark.req("SEC-2", "SEC-4")
+def test_an_upload_with_personal_data_to_a_published_dataset_is_withheld_until_decided(
+    api: TestClient, actors: Actors
+) -> None:
+    clean = "district,age\n黄浦区,34\n徐汇区,41\n".encode()
+    doc = dataset_document("ORGA", code=CODE, fields=FIELDS)
+    assert api.post("/api/v1/datasets", json=doc, headers=as_(actors, "staff_a")).status_code == 201
+    upload(api, actors, clean, "clean.csv")
+    assert publish(api, actors).status_code == 200
+    upload(api, actors, CSV, "raw.csv")  # version 2: raw IDs and mobiles, dataset already published
+    current = api.get(f"/api/v1/datasets/{CODE}/records")
+    assert current.status_code == 404 and current.json()["error"]["code"] == "version_withheld"
+    assert contains_raw(api.get(f"/api/v1/datasets/{CODE}/download.csv").text) == []
+    assert contains_raw(api.post("/api/v1/sql", json={"sql": f'SELECT * FROM "{CODE}"'}).text) == []
+    assert api.get(f"/api/v1/datasets/{CODE}/versions/1/records").status_code == 200  # history stays
+    assert contains_raw(api.get(f"/api/v1/datasets/{CODE}/records", headers=as_(actors, "staff_a")).text)
+    justification = "本数据为公示名单，依据相关法规须公开身份证号和手机号，已经法制部门审核。"
+    filed = api.post(
+        f"/api/v1/datasets/{CODE}/privacy/override",
+        json={"justification": justification},
+        headers=as_(actors, "staff_a"),
+    )
+    assert filed.status_code in (200, 201), filed.json()
+    assert api.get(f"/api/v1/datasets/{CODE}/records").status_code == 200

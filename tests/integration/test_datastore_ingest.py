@@ -21,7 +21,7 @@ from publicdata.catalog.schemas import DatasetIn
 from publicdata.catalog.service import create_dataset, publish_dataset
 from publicdata.datastore import jobs, service
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
-from publicdata.errors import AppError, BadRequest
+from publicdata.errors import AppError, BadRequest, Conflict
 from publicdata.identity.permissions import ANONYMOUS, SYSTEM
 from publicdata.platform import Platform
 from tests.helpers import dataset_document
@@ -319,22 +319,40 @@ def test_each_upload_is_a_new_version_and_older_versions_stay_readable(
     assert len(records(platform)) == 3
 
 
+@pytest.fixture
+def draft_dataset(platform: Platform) -> str:
+    from publicdata.identity.model import OrgKind
+    from tests.helpers import make_org
+
+    make_org(platform, "ORGA", OrgKind.DEPARTMENT, "上海市测试委员会A")
+    create_dataset(platform, actor=SYSTEM, data=DatasetIn.model_validate(dataset_document("ORGA", code=CODE)))
+    return CODE
+
+
 @pytest.mark.req("QUA-2")
-def test_provider_overrides_column_types_cast_at_read(platform: Platform, dataset: str) -> None:
+def test_provider_overrides_column_types_cast_at_read(platform: Platform, draft_dataset: str) -> None:
     text = "code,amount,label\n001,10,x\n002,20,y\n"
-    version = ok(platform, text.encode(), "o.csv")
+    job = ingest(platform, text.encode(), "o.csv")
+    version = service.get_version(platform, actor=SYSTEM, ref=CODE, version=job["version"])
     assert {f["name"]: f["type"] for f in version["fields"]}["amount"] == "integer"
     changed = service.override_schema(
         platform, actor=SYSTEM, ref=CODE, version=1, types={"amount": "decimal"}
     )
     assert {f["name"]: f["type"] for f in changed["fields"]}["amount"] == "decimal"
     assert changed["fields"][1]["inferred_type"] == "integer"
-    assert records(platform, sort="amount")[0]["amount"] == 10.0
     with pytest.raises(BadRequest) as refused:
         service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"label": "integer"})
     assert refused.value.code == "schema_cast_failed" and refused.value.details["row"] == 1
     with pytest.raises(BadRequest):
         service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"nope": "text"})
+    publish_dataset(platform, actor=SYSTEM, ref=CODE)
+    assert records(platform, sort="amount")[0]["amount"] == 10.0
+    with pytest.raises(Conflict) as frozen:
+        service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"amount": "integer"})
+    assert frozen.value.code == "schema_frozen"
+    # A later upload keeps the declared type; a value that no longer casts drops the override.
+    assert ok(platform, b"code,amount,label\n003,30,z\n", "o2.csv")["overrides"] == {"amount": "decimal"}
+    assert ok(platform, b"code,amount,label\n004,n/a,w\n", "o3.csv")["overrides"] == {}
 
 
 def test_a_transient_failure_is_retried_up_to_max_attempts(platform: Platform, dataset: str) -> None:

@@ -30,7 +30,13 @@ from publicdata.audit.service import record_audit
 from publicdata.catalog.tables import Dataset
 from publicdata.datastore import pipeline, readers
 from publicdata.datastore.engine import dataset_dir, fsync_dir, fsync_path, work_cursor
-from publicdata.datastore.model import ColumnType, column_type_of, effective_columns, quote_literal
+from publicdata.datastore.model import (
+    ColumnType,
+    column_type_of,
+    effective_columns,
+    quote_ident,
+    quote_literal,
+)
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.db import new_id, utcnow
 from publicdata.identity.permissions import Principal
@@ -271,7 +277,8 @@ def finish_version(
         draft.raw_parquet = raw
     report(75, "statistics")
     draft.columns = describe_parquet(draft.con, draft.parquet, geometry)
-    draft.row_count, draft.statistics = column_statistics(draft.con, draft.parquet, draft.columns)
+    overrides = inherited_overrides(platform, draft)
+    draft.row_count, draft.statistics = column_statistics(draft.con, draft.parquet, draft.columns, overrides)
     if draft.row_count == 0:
         raise readers.fail(
             "header_only", "the file has a header but no data rows", "文件只有表头，没有数据行"
@@ -280,7 +287,40 @@ def finish_version(
     for name, analyze in pipeline.analyzers():
         draft.results[name] = analyze(platform, draft)
     report(90, "committing")
-    return _commit(platform, actor=actor, draft=draft, origin=origin)
+    return _commit(platform, actor=actor, draft=draft, origin=origin, overrides=overrides)
+
+
+def inherited_overrides(platform: Platform, draft: pipeline.VersionDraft) -> dict[str, str]:
+    """The provider's type overrides of the current version, carried to the new one for every column
+    that still exists and whose values all cast (types are fixed once data is published, so a new
+    upload keeps the declared types rather than falling back to what the reader inferred)."""
+    with platform.db.reading() as session:
+        head = session.get(DatasetHead, draft.dataset_id)
+        previous = (
+            session.scalar(
+                select(DataVersion.overrides).where(
+                    DataVersion.dataset_id == draft.dataset_id, DataVersion.version == head.version
+                )
+            )
+            if head is not None
+            else None
+        )
+    if not previous:
+        return {}
+    inferred = {c["name"]: c["type"] for c in draft.columns}
+    wanted = {k: v for k, v in previous.items() if k in inferred and inferred[k] != v}
+    kept: dict[str, str] = {}
+    source = f"read_parquet({quote_literal(str(draft.parquet))})"
+    for column in effective_columns(draft.columns, wanted):
+        if column.name not in wanted:
+            continue
+        target = column.value_expression.replace("CAST(", "TRY_CAST(", 1)
+        failing = draft.con.execute(
+            f"SELECT count(*) FROM {source} WHERE {quote_ident(column.name)} IS NOT NULL AND {target} IS NULL"
+        ).fetchone()
+        if failing is not None and failing[0] == 0:
+            kept[column.name] = wanted[column.name]
+    return kept
 
 
 def derive_version(
@@ -337,7 +377,12 @@ def derive_version(
 
 
 def _commit(
-    platform: Platform, *, actor: Principal, draft: pipeline.VersionDraft, origin: VersionOrigin
+    platform: Platform,
+    *,
+    actor: Principal,
+    draft: pipeline.VersionDraft,
+    origin: VersionOrigin,
+    overrides: dict[str, str],
 ) -> int:
     folder = draft.parquet.parent
     with platform.db.reading() as session:
@@ -369,11 +414,12 @@ def _commit(
             source_format=origin.source_format,
             source_encoding=origin.source_encoding,
             columns=draft.columns,
-            overrides={},
+            overrides=overrides,
             statistics=draft.statistics,
             job_id=origin.job_id,
             created_by=origin.created_by,
             schema_note=origin.note,
+            withheld_reason="; ".join(draft.withhold),
         )
         session.add(row)
         head = session.get(DatasetHead, draft.dataset_id)
@@ -410,6 +456,7 @@ def _commit(
                 "source": origin.source_name,
                 "job": origin.job_id,
                 "transformed": draft.raw_parquet is not None,
+                "withheld": draft.withhold,
                 "note": origin.note,
             },
         )

@@ -48,6 +48,7 @@ class VersionDraft:
     statistics: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)  # analyzer name -> payload
     raw_parquet: Path | None = None  # set by ingest when a transform replaced the raw file
+    withhold: list[str] = field(default_factory=list)  # analyzers' reasons not to serve this version
 
     def temp_path(self, suffix: str) -> Path:
         """A temp file next to the draft, cleaned up with the ingest (and by crash recovery)."""

@@ -52,6 +52,7 @@ from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.db import utcnow
 from publicdata.errors import (
     BadRequest,
+    Conflict,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
@@ -121,6 +122,7 @@ def version_out(
         "retracted": v.retracted_at is not None,
         "retracted_at": v.retracted_at,
         "retraction_reason": v.retraction_reason or "",
+        "withheld_reason": v.withheld_reason or "",
     }
 
 
@@ -347,6 +349,12 @@ def _resolve(
             message_zh=f"数据版本 {row.version} 已撤回，不再提供",
             code="version_retracted",
         )
+    if row.withheld_reason and not access.is_preview(actor, target):
+        raise NotFound(
+            f"version {row.version} is withheld: {row.withheld_reason}",
+            message_zh=f"数据版本 {row.version} 暂不提供（含未脱敏的个人信息，待数据提供方处理）",
+            code="version_withheld",
+        )
     session.expunge(row)  # a detached snapshot: versions are immutable but for their overrides
     return Resolved(target, found[5], row, head.version, access.scope_for(actor, target, standing))
 
@@ -385,6 +393,9 @@ def get_version(platform: Platform, *, actor: Principal, ref: str, version: int 
         return version_out(resolved.version, resolved.current, resolved.scope)
 
 
+SCHEMA_FROZEN_STATES = frozenset({"published", "static", "suspended"})
+
+
 def override_schema(
     platform: Platform, *, actor: Principal, ref: str, version: int, types: dict[str, str]
 ) -> dict[str, Any]:
@@ -392,6 +403,14 @@ def override_schema(
     immutable); the types are applied by casting at read time, after checking every value casts."""
     with platform.db.reading() as session:
         dataset = _check_uploader(session, actor, ref)
+        if dataset.state in SCHEMA_FROZEN_STATES:
+            # Users already read these types; changing them would silently change published data.
+            # New uploads inherit the overrides set before publication (ingest.inherited_overrides).
+            raise Conflict(
+                f"column types are fixed once the dataset is published (it is {dataset.state})",
+                message_zh="数据集发布后不能再修改字段类型；新上传的版本沿用发布前设定的类型",
+                code="schema_frozen",
+            )
         row = session.scalar(
             select(DataVersion).where(DataVersion.dataset_id == dataset.id, DataVersion.version == version)
         )

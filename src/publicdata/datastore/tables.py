@@ -68,6 +68,9 @@ class DataVersion(Base):
     # A retracted version (e.g. it infringed a right and was reprocessed) is never served again.
     retracted_at: Mapped[datetime | None] = mapped_column()
     retraction_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when a step of version making found it must not be served yet (e.g. unprotected personal
+    # data); cleared by an explicit, audited decision (a privacy override). Empty: servable.
+    withheld_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class DatasetHead(Base):

@@ -48,6 +48,11 @@ def analyze(platform: Platform, draft: VersionDraft) -> dict[str, Any]:
         labels = {f.name: [f.label, f.label_en] for f in dataset.fields} if dataset is not None else {}
     report = scan_parquet(draft.con, draft.parquet, draft.columns, labels)
     report["applied_rules"] = draft.results.get(APPLIED, [])
+    if report["blocking"]:
+        # Never served until the provider desensitizes (rules + reprocess) or files an override.
+        draft.withhold.append(
+            "unprotected personal data in " + ", ".join(b["column"] for b in report["blocking"])
+        )
     return report
 
 

@@ -173,6 +173,7 @@ def file_override(platform: Platform, *, actor: Principal, ref: str, justificati
             created_by=actor.user_id,
         )
         session.add(override)
+        version.withheld_reason = ""  # the written decision makes the version servable
         session.flush()
         en, _zh = describe(scan.blocking)
         record_audit(
