@@ -60,7 +60,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=None, help="runs per measurement (median; default 3)")
     parser.add_argument("--duration", type=float, default=None, help="seconds of load in P2 (default 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients in P2")
-    parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset of P1,P2,P3,P4")
+    parser.add_argument(
+        "--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated subset of P1,P2,P3,P4,P5,P6"
+    )
     parser.add_argument(
         "--peers", default="duckdb,sqlite,postgres", help="comma-separated subset of duckdb,sqlite,postgres"
     )
@@ -125,7 +127,7 @@ class Bench:
         how = f"generated in {generated.seconds:.1f} s" if generated.seconds else "reused"
         say(f"data: {generated.path} ({generated.bytes / MB:.0f} MB, {generated.rows:,} rows, {how})")
         self.report.settings["CSV"] = f"{generated.bytes / MB:.0f} MB, {len(datagen.COLUMNS)} columns"
-        if "sqlite" in self.args.peers and self.args.only & {"P1", "P2"}:
+        if ("sqlite" in self.args.peers and self.args.only & {"P1", "P2"}) or self.args.only & {"P5", "P6"}:
             try:
                 self.peer_env = peers.peers_venv(self.work, log=say)
                 self.versions.update(peers.peer_versions(self.peer_env))
@@ -428,6 +430,105 @@ class Bench:
             )
         )
 
+    # --- P5 personal-data scan, P6 quality checks (issue 5) -------------------------------------------
+
+    def _peers_python(self) -> Path | None:
+        return None if self.peer_env is None else self.peer_env / "bin" / "python"
+
+    def p5(self) -> None:
+        from benchmarks import p5_pii
+
+        say("P5 personal-data scan ...")
+        rep = self.report
+        python = self._peers_python()
+        if python is None or self.csv is None:
+            rep.add(Measurement.missing("P5 PII scan", "Presidio", "cells/s", "peers venv not available"))
+            return
+        r = p5_pii.run_p5(self.csv, python, log=say)
+        ours_acc = min(min(a["recall"], a["precision"]) for a in r["ours"]["accuracy"].values())
+        peer_acc = min(min(a["recall"], a["precision"]) for a in r["presidio"]["accuracy"].values())
+        cells = f"{r['rows']:,} rows × {r['columns']} columns"
+        rep.add(
+            Measurement(
+                "P5 PII scan",
+                f"ours, all {r['ours']['detectors']} detectors",
+                "cells/s",
+                [r["ours"]["cells_per_second"]],
+                {
+                    "cells": cells,
+                    "seconds": str(r["ours"]["seconds"]),
+                    "min recall/precision": f"{ours_acc:.3f}",
+                },
+            )
+        )
+        rep.add(
+            Measurement(
+                "P5 PII scan",
+                "ours, the same 3 detectors as Presidio",
+                "cells/s",
+                [r["ours"]["same_detectors_cells_per_second"]],
+                {"seconds": str(r["ours"]["same_detectors_seconds"])},
+            )
+        )
+        rep.add(
+            Measurement(
+                "P5 PII scan",
+                f"Presidio {r['presidio']['version']} (regex recognizers, no NLP)",
+                "cells/s",
+                [r["presidio"]["cells_per_second"]],
+                {"rows": f"{r['presidio']['rows']:,}", "min recall/precision": f"{peer_acc:.3f}"},
+            )
+        )
+        rep.targets.append(
+            Target(
+                "P5", "ours vs Presidio throughput (same detectors)", r["ratio_same_detectors"], 100, "ratio"
+            )
+        )
+        rep.targets.append(Target("P5", "our recall and precision (worst detector)", ours_acc, 0.99, "ratio"))
+
+    def p6(self) -> None:
+        from benchmarks import p6_quality
+
+        say("P6 quality checks ...")
+        rep = self.report
+        python = self._peers_python()
+        if python is None or self.csv is None:
+            rep.add(
+                Measurement.missing("P6 quality", "frictionless validate", "s", "peers venv not available")
+            )
+            return
+        r = p6_quality.run_p6(self.csv, python, log=say)
+        rep.add(
+            Measurement(
+                "P6 quality", "ours, CSV to report", "s", [r["ours_seconds"]], {"score": str(r["ours_score"])}
+            )
+        )
+        rep.add(
+            Measurement("P6 quality", "ours, checks on the stored version", "s", [r["ours_checks_seconds"]])
+        )
+        if "frictionless_seconds" not in r:
+            rep.add(
+                Measurement.missing("P6 quality", "frictionless validate", "s", str(r.get("frictionless")))
+            )
+            return
+        rep.add(
+            Measurement(
+                "P6 quality",
+                "frictionless validate",
+                "s",
+                [r["frictionless_seconds"]],
+                {"outcome": str(r.get("frictionless_outcome", ""))[:80]},
+            )
+        )
+        rep.targets.append(
+            Target("P6", "ours (CSV to report) vs frictionless validate", r.get("ratio"), 50, "ratio")
+        )
+        rep.targets.append(
+            Target(
+                "P6", "ours (checks of a stored version) vs frictionless", r.get("ratio_checks"), 50, "ratio"
+            )
+        )
+
     # --- all ---------------------------------------------------------------------------------------------
 
     def run(self) -> Report:
@@ -440,6 +541,10 @@ class Bench:
             self.p3()
         if "P4" in self.args.only:
             self.p4()
+        if "P5" in self.args.only:
+            self.p5()
+        if "P6" in self.args.only:
+            self.p6()
         if hasattr(os, "getloadavg"):
             load = " / ".join(f"{v:.2f}" for v in os.getloadavg())
             self.report.machine["load average at end (1/5/15 min)"] = load
