@@ -61,12 +61,14 @@ def env_for(var_dir: Path) -> dict[str, str]:
 
 
 def _ingest_api() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The data store's `service.queue_file` and `jobs.run_until_done` (what `publicdata ingest` runs)."""
-    service = importlib.import_module("publicdata.datastore.service")
+    """The data store's `queue_file` and `jobs.run_until_done` (what `publicdata ingest` runs)."""
+    service = importlib.import_module("publicdata.datastore.ingest_service")
     jobs = importlib.import_module("publicdata.datastore.jobs")
     queue, run = getattr(service, "queue_file", None), getattr(jobs, "run_until_done", None)
     if not callable(queue) or not callable(run):
-        raise AttributeError("publicdata.datastore has no service.queue_file() / jobs.run_until_done()")
+        raise AttributeError(
+            "publicdata.datastore has no ingest_service.queue_file() / jobs.run_until_done()"
+        )
     return queue, run
 
 

@@ -17,6 +17,7 @@ from publicdata.access.grant_tables import AccessGrant
 from publicdata.access.grants import issue_grant
 from publicdata.catalog.schemas import DatasetIn
 from publicdata.catalog.service import create_dataset, find_dataset, publish_dataset
+from publicdata.datastore import ingest_service
 from publicdata.datastore import service as datastore
 from publicdata.errors import PermissionDenied, RateLimited, ValidationFailed
 from publicdata.identity import auth
@@ -71,7 +72,7 @@ def setup_grant(
     ]
     create_dataset(platform, actor=staff, data=DatasetIn(**doc))
     if upload:
-        job = datastore.upload(
+        job = ingest_service.upload(
             platform, actor=staff, ref="SH-ORGA-DUTY", filename="d.csv", stream=io.BytesIO(CSV), wait=True
         )
         assert job["state"] == "succeeded", job

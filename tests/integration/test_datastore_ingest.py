@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from publicdata.catalog.schemas import DatasetIn
 from publicdata.catalog.service import create_dataset, publish_dataset
-from publicdata.datastore import jobs, service
+from publicdata.datastore import ingest_service, jobs, service
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.errors import AppError, BadRequest, Conflict
 from publicdata.identity.permissions import ANONYMOUS, SYSTEM
@@ -50,7 +50,7 @@ def csv_bytes(rows: list[tuple[str, ...]], header: str = "stop_name,district_cod
 
 
 def ingest(platform: Platform, data: bytes, filename: str, **options: Any) -> dict[str, Any]:
-    return service.upload(
+    return ingest_service.upload(
         platform, actor=SYSTEM, ref=CODE, filename=filename, stream=io.BytesIO(data), wait=True, **options
     )
 
@@ -335,20 +335,24 @@ def test_provider_overrides_column_types_cast_at_read(platform: Platform, draft_
     job = ingest(platform, text.encode(), "o.csv")
     version = service.get_version(platform, actor=SYSTEM, ref=CODE, version=job["version"])
     assert {f["name"]: f["type"] for f in version["fields"]}["amount"] == "integer"
-    changed = service.override_schema(
+    changed = ingest_service.override_schema(
         platform, actor=SYSTEM, ref=CODE, version=1, types={"amount": "decimal"}
     )
     assert {f["name"]: f["type"] for f in changed["fields"]}["amount"] == "decimal"
     assert changed["fields"][1]["inferred_type"] == "integer"
     with pytest.raises(BadRequest) as refused:
-        service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"label": "integer"})
+        ingest_service.override_schema(
+            platform, actor=SYSTEM, ref=CODE, version=1, types={"label": "integer"}
+        )
     assert refused.value.code == "schema_cast_failed" and refused.value.details["row"] == 1
     with pytest.raises(BadRequest):
-        service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"nope": "text"})
+        ingest_service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"nope": "text"})
     publish_dataset(platform, actor=SYSTEM, ref=CODE)
     assert records(platform, sort="amount")[0]["amount"] == 10.0
     with pytest.raises(Conflict) as frozen:
-        service.override_schema(platform, actor=SYSTEM, ref=CODE, version=1, types={"amount": "integer"})
+        ingest_service.override_schema(
+            platform, actor=SYSTEM, ref=CODE, version=1, types={"amount": "integer"}
+        )
     assert frozen.value.code == "schema_frozen"
     # A later upload keeps the declared type; a value that no longer casts drops the override.
     assert ok(platform, b"code,amount,label\n003,30,z\n", "o2.csv")["overrides"] == {"amount": "decimal"}
@@ -356,7 +360,7 @@ def test_provider_overrides_column_types_cast_at_read(platform: Platform, draft_
 
 
 def test_a_transient_failure_is_retried_up_to_max_attempts(platform: Platform, dataset: str) -> None:
-    job_id = service.queue_file(
+    job_id = ingest_service.queue_file(
         platform, actor=SYSTEM, ref=CODE, path=_write(platform, "ok.csv", csv_bytes(ROWS_ZH))
     )
     # The source file disappears between queueing and running: an I/O error, not bad input.
@@ -367,13 +371,13 @@ def test_a_transient_failure_is_retried_up_to_max_attempts(platform: Platform, d
 
 
 def test_background_worker_runs_queued_jobs(platform: Platform, dataset: str) -> None:
-    job = service.upload(
+    job = ingest_service.upload(
         platform, actor=SYSTEM, ref=CODE, filename="s.csv", stream=io.BytesIO(csv_bytes(ROWS_ZH).encode())
     )
     assert job["state"] == "queued"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        state = service.get_job(platform, actor=SYSTEM, ref=CODE, job_id=job["id"])
+        state = ingest_service.get_job(platform, actor=SYSTEM, ref=CODE, job_id=job["id"])
         if state["state"] in ("succeeded", "failed"):
             break
         time.sleep(0.05)

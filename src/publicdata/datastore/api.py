@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from publicdata.datastore import service
+from publicdata.datastore import ingest_service, service
 from publicdata.datastore.model import TokenBucket, content_disposition
 from publicdata.errors import RateLimited
 from publicdata.http import PlatformDep, PrincipalDep, get_platform, get_principal
@@ -94,7 +94,7 @@ def upload_data(
     format: Annotated[str | None, Form()] = None,
     wait: Annotated[bool, Query(description="run the ingest before answering")] = False,
 ) -> dict[str, Any]:
-    return service.upload(
+    return ingest_service.upload(
         platform,
         actor=actor,
         ref=ref,
@@ -109,7 +109,7 @@ def upload_data(
 
 @router.get("/datasets/{ref}/ingest-jobs/{job_id}", operation_id="get_ingest_job")
 def get_ingest_job(platform: PlatformDep, actor: PrincipalDep, ref: str, job_id: str) -> dict[str, Any]:
-    return service.get_job(platform, actor=actor, ref=ref, job_id=job_id)
+    return ingest_service.get_job(platform, actor=actor, ref=ref, job_id=job_id)
 
 
 @router.get("/datasets/{ref}/versions", operation_id="list_data_versions")
@@ -126,7 +126,7 @@ def get_version(platform: PlatformDep, actor: PrincipalDep, ref: str, version: i
 def override_schema(
     platform: PlatformDep, actor: PrincipalDep, ref: str, version: int, body: SchemaOverrideIn
 ) -> dict[str, Any]:
-    return service.override_schema(platform, actor=actor, ref=ref, version=version, types=body.types)
+    return ingest_service.override_schema(platform, actor=actor, ref=ref, version=version, types=body.types)
 
 
 def _params(request: Request) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from publicdata.cli_support import cli_error, err_console, open_platform
-from publicdata.datastore import jobs, service
+from publicdata.datastore import ingest_service, jobs
 from publicdata.errors import AppError
 from publicdata.identity.permissions import SYSTEM
 
@@ -39,7 +39,7 @@ def ingest_command(
         recovered = jobs.recover_jobs(platform)
         if recovered["requeued"]:
             console.print(f"re-queued {recovered['requeued']} interrupted job(s)")
-        job_id = service.queue_file(
+        job_id = ingest_service.queue_file(
             platform, actor=SYSTEM, ref=dataset, path=file, encoding=encoding, sheet=sheet, fmt=format
         )
         with Progress(

@@ -14,7 +14,7 @@ from publicdata.catalog.resources import add_file_resource
 from publicdata.catalog.schemas import ConditionIn, DataItemIn, DatasetIn, GradingIn
 from publicdata.catalog.service import create_dataset, publish_dataset
 from publicdata.catalog.tables import Dataset
-from publicdata.datastore.service import ingest_demo_rows
+from publicdata.datastore.ingest_service import ingest_demo_rows
 from publicdata.demo.datasets import DATASETS
 from publicdata.demo.organizations import ORGANIZATIONS
 from publicdata.demo.specs import DatasetSpec, OrgSpec

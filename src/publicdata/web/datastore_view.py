@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from publicdata.datastore import export
+from publicdata.datastore import export, ingest_service
 from publicdata.datastore import service as datastore
 from publicdata.errors import AppError
 from publicdata.identity.permissions import Principal
@@ -71,6 +71,6 @@ def ingest(
     platform: Platform, *, actor: Principal, code: str, filename: str, stream: BinaryIO, encoding: str | None
 ) -> dict[str, Any]:
     """Load a file into the data store and wait for the ingest (the job's state and error come back)."""
-    return datastore.upload(
+    return ingest_service.upload(
         platform, actor=actor, ref=code, filename=filename, stream=stream, encoding=encoding, wait=True
     )
