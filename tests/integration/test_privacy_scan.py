@@ -195,3 +195,28 @@ def test_sql_validators_agree_with_the_python_validators(parquet: Path) -> None:
         in_sql = detect_cells(con, parquet, columns, det, use_sql=True)
         in_python = detect_cells(con, parquet, columns, det, use_sql=False)
         assert len(in_sql) > 300 and in_sql == in_python, det.name
+
+
+@pytest.mark.req("SEC-4")
+def test_non_personal_findings_are_estimated_from_a_sample_personal_ones_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publicdata.privacy import scan as scanning
+    from tests.helpers import valid_credit_code, valid_resident_id
+
+    monkeypatch.setattr(scanning, "NON_PERSONAL_SAMPLE", 100)
+    monkeypatch.setattr(scanning, "BATCH", 50)
+    rows = [
+        (valid_credit_code(f"91310115{n:09d}"), valid_resident_id(f"31011519900307{n % 1000:03d}"))
+        for n in range(3000)
+    ]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (company_code VARCHAR, id_number VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [list(r) for r in rows])
+    path = tmp_path / "v.parquet"
+    con.execute(f"COPY t TO {quote_literal(str(path))} (FORMAT parquet)")
+    report = scan_parquet(con, path, describe_parquet(con, path))
+    found = {f["detector"]: f for f in report["findings"]}
+    assert found["credit_code"]["estimated"] is True and found["credit_code"]["hits"] == 3000
+    assert found["resident_id"]["estimated"] is False and found["resident_id"]["hits"] == 3000
+    assert report["blocking"] and report["blocking"][0]["column"] == "id_number"

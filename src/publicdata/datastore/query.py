@@ -5,7 +5,6 @@ Values always travel as parameters; identifiers are quoted from the version's ow
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import threading
 from collections import OrderedDict
@@ -157,7 +156,13 @@ def run_records(
             _results[key] = hit
             while len(_results) > size:
                 _results.popitem(last=False)
-    return copy.deepcopy(hit)  # callers may add to or trim the answer
+    # Callers may add keys or trim the lists: hand out fresh containers (the values are immutable
+    # JSON scalars), much cheaper than a deep copy of every record.
+    return {
+        **hit,
+        "fields": [dict(f) for f in hit["fields"]],
+        "records": [dict(r) for r in hit["records"]],
+    }
 
 
 def _run_records(

@@ -123,6 +123,7 @@ class Finding:
     personal: bool
     confidence: float
     examples: tuple[str, ...]
+    estimated: bool = False  # hits extrapolated from a sample of candidates (non-personal detectors)
 
     @property
     def ratio(self) -> float:
@@ -145,6 +146,7 @@ class Finding:
             "ratio": round(self.ratio, 6),
             "confidence": round(self.confidence, 3),
             "examples": list(self.examples),
+            "estimated": self.estimated,
             "blocks_publication": self.blocks,
             "suggested_rule": {"column": self.column, **d.suggested_rule},
         }

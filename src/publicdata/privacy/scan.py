@@ -36,6 +36,7 @@ BATCH = 8192
 EARLY_STOP = 2 * BATCH  # candidates seen before a chance-level column is given up
 CACHE_LIMIT = 200_000
 MAX_EXAMPLES = 3
+NON_PERSONAL_SAMPLE = 50_000  # candidates validated for a detector that cannot block publication
 
 
 def _scannable(columns: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, bool]]:
@@ -60,6 +61,7 @@ def _validated(
     expr: str,
     det: Detector,
     rows: set[int] | None = None,
+    limit: int | None = None,
 ) -> tuple[int, int, list[str]]:
     """(cells with at least one valid candidate, cells with candidates, first valid values) —
     candidates streamed in batches; with `rows`, the row numbers of hit cells are added to it."""
@@ -80,6 +82,9 @@ def _validated(
         seen += len(batch)
         if seen >= EARLY_STOP and chance_only(det, hits, seen - len(batch)):
             break  # another kind of code: the rest of the column would not change the verdict
+        if limit is not None and seen - len(batch) >= limit:
+            seen -= len(batch)
+            break
         for record in batch:
             found = None
             for candidate in record[0] or ():
@@ -140,20 +145,28 @@ def _finding(
     non_null: int,
     rows: set[int] | None = None,
     use_sql: bool = True,
+    candidates: int | None = None,
 ) -> Finding | None:
     name, expr, _numeric = column
     is_hinted = hinted(names, det.hints)
     if det.needs_hint and not is_hinted:
         return None
+    personal = det.personal or bool(det.personal_hints and hinted(names, det.personal_hints))
+    # Findings that cannot block publication (company codes, public hotlines …) are estimated from a
+    # sample of candidates; personal ones are always validated in full.
+    sample = None if personal or rows is not None or candidates is None else NON_PERSONAL_SAMPLE
     if use_sql and det.sql_validate is not None:
         hits, seen, examples = _validated_sql(con, source, expr, det, rows)
+        sample = None
     else:
-        hits, seen, examples = _validated(con, source, expr, det, rows)
+        hits, seen, examples = _validated(con, source, expr, det, rows, limit=sample)
     if hits == 0 or chance_only(det, hits, seen):
         if rows is not None:
             rows.clear()
         return None
-    personal = det.personal or bool(det.personal_hints and hinted(names, det.personal_hints))
+    estimated = sample is not None and candidates is not None and seen < candidates
+    if estimated and candidates is not None:
+        hits = round(hits * candidates / seen)
     return Finding(
         column=name,
         detector=det.name,
@@ -162,6 +175,7 @@ def _finding(
         personal=personal,
         confidence=max(det.confidence, 0.95) if is_hinted else det.confidence,
         examples=tuple(mask_value(e) for e in examples),
+        estimated=estimated,
     )
 
 
@@ -202,35 +216,51 @@ def scan_parquet(
     source = f"read_parquet({quote_literal(str(path))}, file_row_number = true)"
     scanned = _scannable(columns)
     dets = [d for d in detectors() if only is None or d.name in only]
+    # Pass 1: per column, non-null values and values matching ANY applicable detector's pattern — one
+    # RE2 automaton for the union, instead of one regex evaluation per detector per value.
+    applicable: dict[int, list[Detector]] = {}
     parts = ["count(*)"]
-    pairs: list[tuple[int, Detector]] = []
     for i, (name, expr, numeric) in enumerate(scanned):
+        applicable[i] = [d for d in dets if not _skip(d, numeric, [name, *labels.get(name, ())])]
         parts.append(f"count({expr})")
-        for det in dets:
-            if _skip(det, numeric, [name, *labels.get(name, ())]):
-                continue
-            parts.append(f"coalesce(count_if(regexp_matches({expr}, {quote_literal(det.pattern)})), 0)")
-            pairs.append((i, det))
+        if applicable[i]:
+            union = "|".join(f"(?:{d.pattern})" for d in applicable[i])
+            parts.append(f"coalesce(count_if(regexp_matches({expr}, {quote_literal(union)})), 0)")
+        else:
+            parts.append("0")
     row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
     total = int(row[0])
-    non_null: dict[int, int] = {}
+    non_null = {i: int(row[1 + 2 * i]) for i in range(len(scanned))}
+    with_any = [i for i in range(len(scanned)) if int(row[2 + 2 * i]) > 0]
+    # Pass 2 (only columns with some candidate): candidates per detector.
     candidates: dict[tuple[int, str], int] = {}
-    position = 1
-    for i, (name, _expr, numeric) in enumerate(scanned):
-        non_null[i] = int(row[position])
-        position += 1
-        for det in dets:
-            if _skip(det, numeric, [name, *labels.get(name, ())]):
-                continue
-            candidates[(i, det.name)] = int(row[position])
-            position += 1
+    pairs: list[tuple[int, Detector]] = [(i, d) for i in with_any for d in applicable[i]]
+    if pairs:
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"coalesce(count_if(regexp_matches({scanned[i][1]}, {quote_literal(d.pattern)})), 0)"
+                for i, d in pairs
+            )
+            + f" FROM {source}"
+        ).fetchone()
+        assert counts is not None
+        candidates = {(i, d.name): int(n) for (i, d), n in zip(pairs, counts, strict=True)}
     findings: list[Finding] = []
     for i, det in pairs:
         if candidates[(i, det.name)] == 0:
             continue
         name = scanned[i][0]
-        finding = _finding(con, source, scanned[i], det, [name, *labels.get(name, ())], non_null[i])
+        finding = _finding(
+            con,
+            source,
+            scanned[i],
+            det,
+            [name, *labels.get(name, ())],
+            non_null[i],
+            candidates=candidates[(i, det.name)],
+        )
         if finding is not None:
             findings.append(finding)
     stored = [f.as_dict() for f in findings]
