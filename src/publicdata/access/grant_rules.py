@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from publicdata.identity.model import Role, TokenScope
+from publicdata.identity.model import Role
 from publicdata.identity.permissions import ALLOW, SIGN_IN_FIRST, Decision, Principal
-
-
-def _deny(en: str, zh: str) -> Decision:
-    return Decision(False, en, zh)
-
-
-def _writer(p: Principal) -> Decision | None:
-    if p.is_anonymous:
-        return SIGN_IN_FIRST
-    if not p.is_system and not p.may_use_scope(TokenScope.WRITE):
-        return _deny("this token is read-only", "该令牌为只读令牌")
-    return None
+from publicdata.identity.permissions import deny as _deny
+from publicdata.identity.permissions import write_refusal as _writer
 
 
 def _overseer(p: Principal) -> bool:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from publicdata.identity.model import Role, TokenScope, UserKind, VerificationLevel
+from publicdata.identity.model import Role, UserKind, VerificationLevel
 from publicdata.identity.permissions import ALLOW, SIGN_IN_FIRST, Decision, Principal
-
-
-def _deny(reason_en: str, reason_zh: str) -> Decision:
-    return Decision(False, reason_en, reason_zh)
-
-
-def _writer(p: Principal) -> Decision | None:
-    if p.is_anonymous:
-        return SIGN_IN_FIRST
-    if not p.may_use_scope(TokenScope.WRITE):
-        return _deny("this token is read-only", "该令牌为只读令牌")
-    return None
+from publicdata.identity.permissions import deny as _deny
+from publicdata.identity.permissions import write_refusal as _writer
 
 
 def is_center(p: Principal) -> bool:

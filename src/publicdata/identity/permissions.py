@@ -66,20 +66,29 @@ class Decision:
 ALLOW = Decision(True)
 
 
-def _deny(reason_en: str, reason_zh: str) -> Decision:
+def deny(reason_en: str, reason_zh: str) -> Decision:
     return Decision(False, reason_en, reason_zh)
 
 
 SIGN_IN_FIRST = Decision(False, "sign in first", "请先登录", needs_sign_in=True)
 
 
-def _writer(p: Principal) -> Decision | None:
-    """Common refusals for any write: anonymous callers and read-only tokens."""
+def write_refusal(p: Principal) -> Decision | None:
+    """Common refusals for any write: anonymous callers and read-only tokens (every domain's rules)."""
     if p.is_anonymous:
         return SIGN_IN_FIRST
     if not p.may_use_scope(TokenScope.WRITE):
-        return _deny("this token is read-only", "该令牌为只读令牌")
+        return deny("this token is read-only", "该令牌为只读令牌")
     return None
+
+
+def is_overseer(p: Principal) -> bool:
+    """The platform's oversight: administrators, the center and the supervising authority."""
+    return p.is_admin or p.has_role(Role.CENTER) or p.has_role(Role.AUTHORITY)
+
+
+_deny = deny
+_writer = write_refusal
 
 
 def _admin_action(p: Principal) -> Decision | None:

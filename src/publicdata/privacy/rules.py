@@ -9,26 +9,13 @@
 
 from __future__ import annotations
 
-from publicdata.identity.model import Role, TokenScope
-from publicdata.identity.permissions import ALLOW, Decision, Principal
+from publicdata.identity.model import Role
+from publicdata.identity.permissions import ALLOW, SIGN_IN_FIRST, Decision, Principal
+from publicdata.identity.permissions import deny as _deny
+from publicdata.identity.permissions import is_overseer as _overseer
+from publicdata.identity.permissions import write_refusal as _writer
 
-SIGN_IN = Decision(False, "sign in first", "请先登录", needs_sign_in=True)
-
-
-def _deny(en: str, zh: str) -> Decision:
-    return Decision(False, en, zh)
-
-
-def _writer(p: Principal) -> Decision | None:
-    if p.is_anonymous:
-        return SIGN_IN
-    if not p.may_use_scope(TokenScope.WRITE):
-        return _deny("this token is read-only", "该令牌为只读令牌")
-    return None
-
-
-def _overseer(p: Principal) -> bool:
-    return p.is_admin or p.has_role(Role.CENTER) or p.has_role(Role.AUTHORITY)
+SIGN_IN = SIGN_IN_FIRST
 
 
 def can_view_privacy(p: Principal, provider_id: str) -> Decision:
