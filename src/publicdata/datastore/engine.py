@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from publicdata.config import Settings
-from publicdata.datastore.model import quote_literal
+from publicdata.datastore.model import Column, quote_ident, quote_literal
 
 _lock = threading.Lock()
 _shared: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -100,3 +101,22 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_version_parquet(con: duckdb.DuckDBPyConnection, select_sql: str, path: Path) -> None:
+    """Write a SELECT as a version file: the one Parquet layout every stored version has."""
+    con.execute(
+        f"COPY ({select_sql}) TO {quote_literal(str(path))} "
+        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
+    )
+
+
+def first_cast_failure(con: duckdb.DuckDBPyConnection, path: Path, column: Column) -> tuple[int, Any] | None:
+    """(1-based row, value) of the first value of `column` that does not cast to its declared type."""
+    ident = quote_ident(column.name)
+    target = column.value_expression.replace("CAST(", "TRY_CAST(", 1)
+    bad = con.execute(
+        f"SELECT file_row_number, {ident} FROM read_parquet({quote_literal(str(path))}, "
+        f"file_row_number=true) WHERE {ident} IS NOT NULL AND {target} IS NULL LIMIT 1"
+    ).fetchone()
+    return None if bad is None else (int(bad[0]) + 1, bad[1])

@@ -29,12 +29,18 @@ from sqlalchemy import func, select
 from publicdata.audit.service import record_audit
 from publicdata.catalog.tables import Dataset
 from publicdata.datastore import pipeline, readers
-from publicdata.datastore.engine import dataset_dir, fsync_dir, fsync_path, work_cursor
+from publicdata.datastore.engine import (
+    dataset_dir,
+    first_cast_failure,
+    fsync_dir,
+    fsync_path,
+    work_cursor,
+    write_version_parquet,
+)
 from publicdata.datastore.model import (
     ColumnType,
     column_type_of,
     effective_columns,
-    quote_ident,
     quote_literal,
 )
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
@@ -90,10 +96,7 @@ def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: 
         for _ in range(200):
             try:
                 select_sql, _types = readers.normalize_select(con, source)
-                con.execute(
-                    f"COPY ({select_sql}) TO {quote_literal(str(temp_parquet))} "
-                    "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
-                )
+                write_version_parquet(con, select_sql, temp_parquet)
                 break
             except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
                 if readers.is_unicode_error(exc) and not checked_encoding and fmt != "xlsx":
@@ -309,18 +312,11 @@ def inherited_overrides(platform: Platform, draft: pipeline.VersionDraft) -> dic
         return {}
     inferred = {c["name"]: c["type"] for c in draft.columns}
     wanted = {k: v for k, v in previous.items() if k in inferred and inferred[k] != v}
-    kept: dict[str, str] = {}
-    source = f"read_parquet({quote_literal(str(draft.parquet))})"
-    for column in effective_columns(draft.columns, wanted):
-        if column.name not in wanted:
-            continue
-        target = column.value_expression.replace("CAST(", "TRY_CAST(", 1)
-        failing = draft.con.execute(
-            f"SELECT count(*) FROM {source} WHERE {quote_ident(column.name)} IS NOT NULL AND {target} IS NULL"
-        ).fetchone()
-        if failing is not None and failing[0] == 0:
-            kept[column.name] = wanted[column.name]
-    return kept
+    return {
+        column.name: wanted[column.name]
+        for column in effective_columns(draft.columns, wanted)
+        if column.name in wanted and first_cast_failure(draft.con, draft.parquet, column) is None
+    }
 
 
 def derive_version(
@@ -345,10 +341,7 @@ def derive_version(
     temps: list[Path] = [temp_parquet]
     con = work_cursor(settings)
     try:
-        con.execute(
-            f"COPY ({select_sql}) TO {quote_literal(str(temp_parquet))} "
-            "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
-        )
+        write_version_parquet(con, select_sql, temp_parquet)
         fsync_path(temp_parquet)
         digest = hashlib.sha256(select_sql.encode()).hexdigest()
         draft = pipeline.VersionDraft(

@@ -17,13 +17,12 @@ from publicdata.audit.service import record_audit
 from publicdata.catalog.service import find_dataset
 from publicdata.catalog.tables import Dataset
 from publicdata.datastore import jobs
-from publicdata.datastore.engine import data_dir, work_cursor
+from publicdata.datastore.engine import data_dir, first_cast_failure, work_cursor
 from publicdata.datastore.ingest import column_statistics
 from publicdata.datastore.model import (
     ColumnType,
     effective_columns,
     quote_ident,
-    quote_literal,
 )
 from publicdata.datastore.service import version_out, version_path
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
@@ -247,19 +246,14 @@ def override_schema(
         for col in columns:
             if col.name not in types or col.value_expression == quote_ident(col.name):
                 continue
-            target = col.value_expression.replace("CAST(", "TRY_CAST(", 1)
-            ident = quote_ident(col.name)
-            bad = con.execute(
-                f"SELECT file_row_number, {ident} FROM read_parquet({quote_literal(str(path))}, "
-                f"file_row_number=true) WHERE {ident} IS NOT NULL AND {target} IS NULL LIMIT 1"
-            ).fetchone()
+            bad = first_cast_failure(con, path, col)
             if bad is not None:
-                line = int(bad[0]) + 1
+                line, value = bad
                 raise BadRequest(
-                    f"column '{col.name}': row {line} value '{bad[1]}' is not a valid {col.type.value}",
-                    message_zh=f"列“{col.name}”第 {line} 行的值“{bad[1]}”不能转换为 {col.type.value}",
+                    f"column '{col.name}': row {line} value '{value}' is not a valid {col.type.value}",
+                    message_zh=f"列“{col.name}”第 {line} 行的值“{value}”不能转换为 {col.type.value}",
                     code="schema_cast_failed",
-                    details={"column": col.name, "row": line, "value": str(bad[1])},
+                    details={"column": col.name, "row": line, "value": str(value)},
                 )
         _, statistics = column_statistics(con, path, row.columns, overrides)
     finally:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from publicdata.catalog.tables import Dataset
+from publicdata.datastore.engine import write_version_parquet
 from publicdata.datastore.ingest import describe_parquet
-from publicdata.datastore.model import quote_literal
 from publicdata.datastore.pipeline import VersionDraft, register_analyzer, register_transform
 from publicdata.datastore.tables import DataVersion
 from publicdata.platform import Platform
@@ -35,10 +35,7 @@ def desensitize(platform: Platform, draft: VersionDraft) -> Path | None:
     if not applied:
         return None
     out = draft.temp_path(".masked.parquet")
-    draft.con.execute(
-        f"COPY ({select_sql}) TO {quote_literal(str(out))} "
-        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)"
-    )
+    write_version_parquet(draft.con, select_sql, out)
     return out
 
 
