@@ -20,7 +20,7 @@ from publicdata.identity.permissions import Principal
 from publicdata.identity.service import require
 from publicdata.identity.tables import User
 from publicdata.objections import complaint_workflow, model, rules, workflow
-from publicdata.objections.model import ComplaintDecision, ComplaintStatus, RightKind, RuleError
+from publicdata.objections.model import ComplaintDecision, ComplaintStatus, RightKind
 from publicdata.objections.schemas import ComplaintOut
 from publicdata.objections.service import order_clock
 from publicdata.objections.tables import RightsComplaint
@@ -158,11 +158,9 @@ def submit_complaint(
         dataset = catalog.find_dataset(session, dataset_ref)
         if DatasetState(dataset.state) not in VISIBLE_STATES:
             raise NotFound(f"dataset '{dataset_ref}' not found", message_zh="数据集不存在")
-        try:
-            text = model.check_text(description, field="description", minimum=5, label_zh="投诉说明")
-            hints = model.check_field_hints(fields or [], (f.name for f in dataset.fields))
-        except RuleError as exc:
-            raise workflow.rule_error(exc) from exc
+        text, hints = workflow.checked_statement(
+            description, fields, (f.name for f in dataset.fields), label_zh="投诉说明"
+        )
         calendar = calendar_from_session(session)
         duplicate = session.scalar(
             select(RightsComplaint).where(

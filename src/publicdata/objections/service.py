@@ -21,7 +21,7 @@ from publicdata.identity.service import require
 from publicdata.identity.tables import User
 from publicdata.notifications.service import notify_user
 from publicdata.objections import model, rules, workflow
-from publicdata.objections.model import ObjectionKind, ObjectionStatus, Outcome, RuleError
+from publicdata.objections.model import ObjectionKind, ObjectionStatus, Outcome
 from publicdata.objections.schemas import (
     ClockOut,
     DatasetObjectionsOut,
@@ -292,11 +292,9 @@ def submit_objection(
         open_or_suspended = DatasetState(dataset.state) in VISIBLE_STATES | {DatasetState.SUSPENDED}
         if not open_or_suspended or not catalog.visible_to(actor, dataset):
             raise NotFound(f"dataset '{dataset_ref}' not found", message_zh="数据集不存在")
-        try:
-            text = model.check_text(description, field="description", minimum=5, label_zh="异议说明")
-            hints = model.check_field_hints(fields or [], (f.name for f in dataset.fields))
-        except RuleError as exc:
-            raise workflow.rule_error(exc) from exc
+        text, hints = workflow.checked_statement(
+            description, fields, (f.name for f in dataset.fields), label_zh="异议说明"
+        )
         calendar = calendar_from_session(session)
         duplicate = session.scalar(
             select(Objection).where(

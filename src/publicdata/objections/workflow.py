@@ -18,7 +18,7 @@ objection API, the portal, or the generic work-order API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +152,17 @@ def rule_error(exc: RuleError) -> ValidationFailed | Conflict:
     if exc.code in ("text_required", "unknown_field", "correction_required"):
         return ValidationFailed(exc.message_en, message_zh=exc.message_zh, code=exc.code, details=details)
     return Conflict(exc.message_en, message_zh=exc.message_zh, code=exc.code, details=details)
+
+
+def checked_statement(
+    description: str, fields: list[str] | None, dataset_fields: Iterable[str], *, label_zh: str
+) -> tuple[str, list[str]]:
+    """An objection's or complaint's description and the data items it names, checked (422 on error)."""
+    try:
+        text = model.check_text(description, field="description", minimum=5, label_zh=label_zh)
+        return text, model.check_field_hints(fields or [], dataset_fields)
+    except RuleError as exc:
+        raise rule_error(exc) from exc
 
 
 def current_version(session: Session, dataset_id: str) -> int | None:
