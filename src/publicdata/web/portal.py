@@ -222,7 +222,7 @@ def dataset_page(request: Request, code: str) -> Response:
     }
     panels = dataset_panels(platform, actor, dataset)
     data["panels"] = {p.name: p.data for p in panels}
-    return render(request, "dataset.html", {**data, "labels": labels(), "panel_list": panels})
+    return render(request, "dataset.html", {**data, "labels": labels()}, view={"panel_list": panels})
 
 
 @twin_get(router, "/providers")

@@ -122,14 +122,23 @@ def _finish(request: Request, response: Response) -> Response:
     return response
 
 
-def render(request: Request, template: str, data: dict[str, Any], *, status_code: int = 200) -> Response:
-    """The page's data as JSON (its twin) or through its template."""
+def render(
+    request: Request,
+    template: str,
+    data: dict[str, Any],
+    *,
+    status_code: int = 200,
+    view: dict[str, Any] | None = None,
+) -> Response:
+    """The page's data as JSON (its twin) or through its template; `view` holds what only the template
+    needs (e.g. which sub-templates to include), never part of the twin."""
     if wants_json(request):
         return _finish(request, JSONResponse(jsonable_encoder(data), status_code=status_code))
     lang = page_language(request)
     principal = principal_of(request)
     context = {
         **data,
+        **(view or {}),
         "_": gettext_for(lang),
         "lang": lang,
         "fmt": Formatter(lang),
