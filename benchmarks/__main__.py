@@ -148,8 +148,9 @@ class Bench:
     # --- P1 ingest -----------------------------------------------------------------------------------
 
     def ours_ingest(self, csv: Path, name: str) -> tuple[float, float, int, float]:
-        """(ingest seconds, wall seconds with start-up, peak RSS bytes, seconds of the privacy scan and
-        quality checks within the ingest) of one ingest in a child process."""
+        """(seconds until the version is current for readers — checks included, wall seconds with
+        start-up, peak RSS bytes, seconds until the version is committed and queryable by its provider)
+        of one ingest in a child process."""
         var_dir = ours.fresh_var_dir(self.work, name)
         env = ours.env_for(var_dir)
         setup = run_child([sys.executable, "-m", "benchmarks.ours", "setup", str(var_dir)], env=env)
@@ -163,17 +164,25 @@ class Bench:
             raise RuntimeError(f"ingest failed: {run.stderr.strip()[-600:]}")
         inner = json.loads(run.stdout.strip().splitlines()[-1])
         self.ours_var = var_dir
-        return float(inner["seconds"]), run.seconds, run.max_rss_bytes, float(inner.get("checks_seconds", 0))
+        seconds = float(inner["seconds"])
+        return seconds, run.seconds, run.max_rss_bytes, float(inner.get("queryable_seconds", seconds))
 
     def p1(self) -> None:
         assert self.csv is not None
         say("P1 ingest ...")
         rep = self.report
-        m_ours = rep.add(Measurement("P1 ingest", "ours", "s", unavailable=self.ours_reason))
         m_core = rep.add(
             Measurement(
                 "P1 ingest",
-                "ours before the privacy scan and quality checks",
+                "ours, to queryable (typed, with statistics; readable by its provider)",
+                "s",
+                unavailable=self.ours_reason,
+            )
+        )
+        m_ours = rep.add(
+            Measurement(
+                "P1 ingest",
+                "ours, to current for readers (+ privacy scan and quality checks)",
                 "s",
                 unavailable=self.ours_reason,
             )
@@ -193,13 +202,13 @@ class Bench:
         for n in range(self.args.repeats):
             if m_ours.unavailable is None:
                 try:
-                    seconds, wall, peak, checks = self.ours_ingest(self.csv, "ours-var")
+                    seconds, wall, peak, queryable = self.ours_ingest(self.csv, "ours-var")
                     m_ours.runs.append(seconds)
-                    m_core.runs.append(seconds - checks)
+                    m_core.runs.append(queryable)
                     walls.append(wall)
                     rss.append(peak)
                 except (RuntimeError, ValueError, KeyError) as exc:
-                    m_ours.unavailable = str(exc)
+                    m_ours.unavailable = m_core.unavailable = str(exc)
             if m_duck.unavailable is None:
                 m_duck.runs.append(peers.duckdb_csv_to_parquet(self.csv, self.duckdb_parquet))
             if m_sqlite.unavailable is None and self.peer_env is not None:
@@ -221,10 +230,12 @@ class Bench:
             if m.value:
                 m.extra["rows/s"] = f"{self.args.rows / m.value:,.0f}"
         rep.targets += [
-            ratio_target("P1", "ours vs DuckDB raw", m_ours, m_duck, 0.5),
-            ratio_target("P1", "ours before the checks vs DuckDB raw", m_core, m_duck, 0.5),
-            ratio_target("P1", "ours vs PostgreSQL COPY", m_ours, m_pg, 3),
-            ratio_target("P1", "ours vs sqlite-utils", m_ours, m_sqlite, 10),
+            ratio_target("P1", "ours to queryable vs DuckDB raw", m_core, m_duck, 0.5),
+            ratio_target("P1", "ours to queryable vs PostgreSQL COPY", m_core, m_pg, 3),
+            ratio_target("P1", "ours to queryable vs sqlite-utils", m_core, m_sqlite, 10),
+            ratio_target("P1", "ours with the checks vs DuckDB raw", m_ours, m_duck, 0.5),
+            ratio_target("P1", "ours with the checks vs PostgreSQL COPY", m_ours, m_pg, 3),
+            ratio_target("P1", "ours with the checks vs sqlite-utils", m_ours, m_sqlite, 10),
         ]
         if self.args.full:
             self.p1_memory()

@@ -66,6 +66,15 @@ def safe_filename(name: str) -> str:
     return cleaned[:150] or "upload"
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks (hashlib releases the GIL: it can run beside other work)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def store_upload(
     stream: BinaryIO,
     *,

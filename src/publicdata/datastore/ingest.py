@@ -19,6 +19,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,17 +39,21 @@ from publicdata.datastore.engine import (
     write_version_parquet,
 )
 from publicdata.datastore.model import (
+    Column,
     ColumnType,
     column_type_of,
     effective_columns,
+    quote_ident,
     quote_literal,
 )
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.db import new_id, utcnow
 from publicdata.identity.permissions import Principal
 from publicdata.platform import Platform
+from publicdata.uploads import file_sha256
 
 Report = Callable[[int, str], None]
+_HASHERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="publicdata-hash")
 TOP_SAMPLE = 100_000
 
 
@@ -70,6 +75,8 @@ class IngestResult:
 def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: Report) -> IngestResult:
     """Do steps 1–5 for `job` (already marked running). Raises IngestError on bad input."""
     settings = platform.settings
+    if job.version is not None:  # an earlier attempt died during the checks: start afresh
+        discard_unchecked(platform, dataset_id=job.dataset_id, version=job.version)
     with platform.db.reading() as session:
         dataset = session.get(Dataset, job.dataset_id)
         assert dataset is not None
@@ -81,6 +88,8 @@ def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: 
     temps: list[Path] = [temp_parquet]
     source_path = Path(job.source_path)
     options = job.options or {}
+    # A file queued from this machine (the CLI) is hashed beside the read, not in a pass before it.
+    hashing = None if job.sha256 else _HASHERS.submit(file_sha256, source_path)
     con = work_cursor(settings)
     try:
         report(2, "detecting")
@@ -118,7 +127,7 @@ def run_ingest(platform: Platform, *, job: IngestJob, actor: Principal, report: 
         )
         origin = VersionOrigin(
             source_name=job.original_name,
-            source_sha256=job.sha256,
+            source_sha256=job.sha256 or (hashing.result() if hashing is not None else ""),
             source_format=fmt,
             source_encoding=source.encoding,
             job_id=job.id,
@@ -203,22 +212,61 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# Storage types whose Parquet min/max statistics DuckDB reads back exactly (NaN-free doubles only).
+_FOOTER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DATE", "TIMESTAMP", "BOOLEAN", "VARCHAR")
+
+
+def _footer_minmax(
+    con: duckdb.DuckDBPyConnection, path: Path, cols: list[Column]
+) -> dict[int, tuple[Any, Any]]:
+    """Min and max of the columns stored as they are read, from the Parquet footer's row-group
+    statistics (no data is read), for every column whose statistics are complete and exact."""
+    wanted = [
+        (i, c)
+        for i, c in enumerate(cols)
+        if c.type is not ColumnType.GEOMETRY
+        and c.value_expression == quote_ident(c.name)
+        and (c.storage in _FOOTER_TYPES or c.storage.startswith("DECIMAL"))
+    ]
+    if not wanted:
+        return {}
+    parts = []
+    for i, c in wanted:
+        only = f"FILTER (WHERE column_id = {i})"
+        exact = (
+            "(stats_null_count = num_values OR (coalesce(min_is_exact AND max_is_exact, false) "
+            "AND stats_min_value IS NOT NULL AND coalesce(stats_nan_count, 0) = 0))"
+        )
+        parts += [
+            f"min(TRY_CAST(stats_min_value AS {c.storage})) {only}",
+            f"max(TRY_CAST(stats_max_value AS {c.storage})) {only}",
+            f"bool_and({exact}) {only}",
+        ]
+    row = con.execute(
+        f"SELECT {', '.join(parts)} FROM parquet_metadata({quote_literal(str(path))})"
+    ).fetchone()
+    assert row is not None
+    return {i: (row[3 * n], row[3 * n + 1]) for n, (i, _c) in enumerate(wanted) if row[3 * n + 2]}
+
+
 def column_statistics(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     columns: list[dict[str, Any]],
     overrides: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Count, nulls, approximate distinct count, min/max and top values of every column, in one scan."""
+    """Count, nulls, approximate distinct count, min/max and top values of every column: min/max from
+    the Parquet footer where it has them exactly, the rest in one scan, top values on a sample."""
     cols = effective_columns(columns, overrides or {})
     source = f"read_parquet({quote_literal(str(path))})"
+    footer = _footer_minmax(con, path, cols)
     parts = ["count(*)"]
     tops = []
-    for c in cols:
+    for i, c in enumerate(cols):
         expr = c.value_expression
         parts += [f"count({expr})", f"approx_count_distinct({expr})"]
         geometry = c.type is ColumnType.GEOMETRY
-        parts += ["NULL", "NULL"] if geometry else [f"min({expr})", f"max({expr})"]
+        parts += ["NULL", "NULL"] if geometry or i in footer else [f"min({expr})", f"max({expr})"]
         tops.append("NULL" if geometry else f"approx_top_k({expr}, 5)")
     row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
@@ -235,6 +283,8 @@ def column_statistics(
     stats: dict[str, Any] = {}
     for i, c in enumerate(cols):
         count, distinct, low, high = row[1 + i * 4 : 5 + i * 4]
+        if i in footer:
+            low, high = footer[i]
         top = top_row[i]
         stats[c.name] = {
             "count": int(count),
@@ -269,7 +319,10 @@ def finish_version(
     report: Report,
     geometry: tuple[str, ...] = (),
 ) -> int:
-    """Steps after the raw Parquet is written: transforms, statistics, analyzers, one commit."""
+    """Steps after the raw Parquet is written: transforms and statistics, a first commit (the version
+    exists, typed and described, readable by its provider), the analyzers, then a second commit that
+    records their results and makes the version current. A failure or crash in between leaves the
+    previous version current; the unchecked one is discarded (here, or by the re-run / recovery)."""
     raw = draft.parquet
     for _name, transform in pipeline.transforms():
         replaced = transform(platform, draft)
@@ -286,11 +339,17 @@ def finish_version(
         raise readers.fail(
             "header_only", "the file has a header but no data rows", "文件只有表头，没有数据行"
         )
+    version = _commit_unchecked(platform, draft=draft, origin=origin, overrides=overrides)
     report(80, "checking")
-    for name, analyze in pipeline.analyzers():
-        draft.results[name] = analyze(platform, draft)
-    report(90, "committing")
-    return _commit(platform, actor=actor, draft=draft, origin=origin, overrides=overrides)
+    try:
+        for name, analyze in pipeline.analyzers():
+            draft.results[name] = analyze(platform, draft)
+        report(90, "committing")
+        _commit_checked(platform, actor=actor, draft=draft, origin=origin, version=version)
+    except BaseException:
+        discard_unchecked(platform, dataset_id=draft.dataset_id, version=version)
+        raise
+    return version
 
 
 def inherited_overrides(platform: Platform, draft: pipeline.VersionDraft) -> dict[str, str]:
@@ -369,14 +428,14 @@ def derive_version(
                 path.unlink()
 
 
-def _commit(
+def _commit_unchecked(
     platform: Platform,
     *,
-    actor: Principal,
     draft: pipeline.VersionDraft,
     origin: VersionOrigin,
     overrides: dict[str, str],
 ) -> int:
+    """Commit 1: the file under its final name and its version row, not yet checked nor current."""
     folder = draft.parquet.parent
     with platform.db.reading() as session:
         latest = session.scalar(
@@ -385,36 +444,65 @@ def _commit(
     version = (latest or 0) + 1
     final = folder / f"{version}.parquet"
     os.replace(draft.parquet, final)
+    draft.parquet = final  # the analyzers read the committed file
     raw_relative = None
     if draft.raw_parquet is not None and platform.settings.privacy_keep_raw:
         raw_final = folder / f"{version}.raw.parquet"
         os.replace(draft.raw_parquet, raw_final)
         raw_relative = str(raw_final.relative_to(platform.settings.resolved_data_dir))
     fsync_dir(folder)
-    relative = str(final.relative_to(platform.settings.resolved_data_dir))
+    with platform.db.transaction() as session:
+        session.add(
+            DataVersion(
+                dataset_id=draft.dataset_id,
+                version=version,
+                path=str(final.relative_to(platform.settings.resolved_data_dir)),
+                raw_path=raw_relative,
+                row_count=draft.row_count,
+                size_bytes=final.stat().st_size,
+                source_name=origin.source_name,
+                source_sha256=origin.source_sha256,
+                source_format=origin.source_format,
+                source_encoding=origin.source_encoding,
+                columns=draft.columns,
+                overrides=overrides,
+                statistics=draft.statistics,
+                job_id=origin.job_id,
+                created_by=origin.created_by,
+                schema_note=origin.note,
+                checked_at=None,
+            )
+        )
+        if origin.job_id is not None:
+            stored = session.get(IngestJob, origin.job_id)
+            assert stored is not None
+            stored.version = version  # so a re-run after a crash finds (and discards) this version
+            stored.sha256 = origin.source_sha256
+            stored.stage = "checking"
+            stored.heartbeat_at = utcnow()
+    return version
+
+
+def _commit_checked(
+    platform: Platform,
+    *,
+    actor: Principal,
+    draft: pipeline.VersionDraft,
+    origin: VersionOrigin,
+    version: int,
+) -> None:
+    """Commit 2: the analyzers' results, the withholding decision, the head switch and the audit."""
     with platform.db.transaction() as session:
         dataset = session.get(Dataset, draft.dataset_id)
         assert dataset is not None
-        row = DataVersion(
-            dataset_id=draft.dataset_id,
-            version=version,
-            path=relative,
-            raw_path=raw_relative,
-            row_count=draft.row_count,
-            size_bytes=final.stat().st_size,
-            source_name=origin.source_name,
-            source_sha256=origin.source_sha256,
-            source_format=origin.source_format,
-            source_encoding=origin.source_encoding,
-            columns=draft.columns,
-            overrides=overrides,
-            statistics=draft.statistics,
-            job_id=origin.job_id,
-            created_by=origin.created_by,
-            schema_note=origin.note,
-            withheld_reason="; ".join(draft.withhold),
+        row = session.scalar(
+            select(DataVersion).where(
+                DataVersion.dataset_id == draft.dataset_id, DataVersion.version == version
+            )
         )
-        session.add(row)
+        assert row is not None
+        row.checked_at = utcnow()
+        row.withheld_reason = "; ".join(draft.withhold)
         head = session.get(DatasetHead, draft.dataset_id)
         if head is None:
             session.add(DatasetHead(dataset_id=draft.dataset_id, version=version))
@@ -453,4 +541,23 @@ def _commit(
                 "note": origin.note,
             },
         )
-    return version
+
+
+def discard_unchecked(platform: Platform, *, dataset_id: str, version: int) -> None:
+    """Remove a version whose checks did not finish (its row, then its files); never a checked one."""
+    with platform.db.transaction() as session:
+        row = session.scalar(
+            select(DataVersion).where(
+                DataVersion.dataset_id == dataset_id,
+                DataVersion.version == version,
+                DataVersion.checked_at.is_(None),
+            )
+        )
+        if row is None:
+            return
+        paths = [row.path, row.raw_path]
+        session.delete(row)
+    root = platform.settings.resolved_data_dir
+    for relative in paths:
+        if relative:
+            (root / relative).unlink(missing_ok=True)

@@ -5,7 +5,6 @@ Readers' use-cases (records, SQL, downloads, version listings) are in `service.p
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -153,10 +152,7 @@ def queue_file(
         dataset_id = _check_uploader(session, actor, ref).id
     if not path.is_file():
         raise ValidationFailed(f"no such file: {path}", message_zh="文件不存在", code="file_not_found")
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
+    # The file's hash is computed by the ingest, while DuckDB reads the file (one pass less).
     job = _queue_job(
         platform,
         actor=actor,
@@ -164,7 +160,7 @@ def queue_file(
         path=path.resolve(),
         original_name=path.name,
         size=path.stat().st_size,
-        sha256=digest.hexdigest(),
+        sha256="",
         options={"encoding": encoding, "sheet": sheet, "format": fmt},
     )
     return job.id

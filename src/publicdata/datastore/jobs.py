@@ -14,14 +14,15 @@ import os
 import socket
 import threading
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from publicdata.datastore.engine import data_dir
-from publicdata.datastore.ingest import IngestResult, run_ingest, worker_name
+from publicdata.datastore.ingest import IngestResult, discard_unchecked, run_ingest, worker_name
 from publicdata.datastore.readers import IngestError
 from publicdata.datastore.tables import DataVersion, IngestJob
 from publicdata.db import utcnow
@@ -209,12 +210,30 @@ def recover_jobs(platform: Platform) -> dict[str, int]:
                     job.finished_at = utcnow()
                 requeued += 1
         live_datasets = {j.dataset_id for j in running if j.state == "running"}
+        unfinished = _unfinished_checks(session, stale_before)
         versions = {
             (v.dataset_id, v.version)
             for v in session.execute(select(DataVersion.dataset_id, DataVersion.version))
         }
-    removed = _clean_files(data_dir(platform.settings), versions, live_datasets)
-    return {"requeued": requeued, "removed_files": removed}
+    for dataset_id, version in unfinished:
+        discard_unchecked(platform, dataset_id=dataset_id, version=version)
+    removed = _clean_files(data_dir(platform.settings), versions - set(unfinished), live_datasets)
+    return {"requeued": requeued, "removed_files": removed, "discarded_versions": len(unfinished)}
+
+
+def _unfinished_checks(session: Session, stale_before: datetime) -> list[tuple[str, int]]:
+    """Versions whose checks never finished and never will: their job failed for good (a queued job
+    discards its own on the re-run), or they were derived by a process long gone."""
+    rows = session.execute(
+        select(DataVersion.dataset_id, DataVersion.version, DataVersion.created_at, IngestJob.state)
+        .outerjoin(IngestJob, IngestJob.id == DataVersion.job_id)
+        .where(DataVersion.checked_at.is_(None))
+    )
+    return [
+        (dataset_id, version)
+        for dataset_id, version, created_at, state in rows
+        if state in ("failed", "succeeded") or (state is None and created_at < stale_before)
+    ]
 
 
 def _clean_files(root: Path, versions: set[tuple[str, int]], live_datasets: set[str]) -> int:

@@ -90,6 +90,7 @@ def version_out(
         "retracted_at": v.retracted_at,
         "retraction_reason": v.retraction_reason or "",
         "withheld_reason": v.withheld_reason or "",
+        "checked": v.checked_at is not None,
     }
 
 
@@ -180,6 +181,12 @@ def _resolve(
             message_zh=f"数据版本 {row.version} 已撤回，不再提供",
             code="version_retracted",
         )
+    if row.checked_at is None and not access.is_preview(actor, target):
+        raise NotFound(
+            f"version {row.version} is still being checked",
+            message_zh=f"数据版本 {row.version} 正在检查，暂不提供",
+            code="version_checking",
+        )
     if row.withheld_reason and not access.is_preview(actor, target):
         raise NotFound(
             f"version {row.version} is withheld: {row.withheld_reason}",
@@ -210,11 +217,10 @@ def _source(platform: Platform, resolved: Resolved) -> tuple[Path, int]:
 def list_versions(platform: Platform, *, actor: Principal, ref: str) -> list[dict[str, Any]]:
     with platform.db.reading() as session:
         resolved = _resolve(session, actor, ref, None)
-        rows = session.scalars(
-            select(DataVersion)
-            .where(DataVersion.dataset_id == resolved.dataset.id)
-            .order_by(DataVersion.version.desc())
-        )
+        listed = select(DataVersion).where(DataVersion.dataset_id == resolved.dataset.id)
+        if not access.is_preview(actor, resolved.dataset):  # versions still being checked: providers only
+            listed = listed.where(DataVersion.checked_at.is_not(None))
+        rows = session.scalars(listed.order_by(DataVersion.version.desc()))
         return [version_out(v, resolved.current, resolved.scope) for v in rows]
 
 

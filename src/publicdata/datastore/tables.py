@@ -71,6 +71,9 @@ class DataVersion(Base):
     # Set when a step of version making found it must not be served yet (e.g. unprotected personal
     # data); cleared by an explicit, audited decision (a privacy override). Empty: servable.
     withheld_reason: Mapped[str] = mapped_column(Text, default="")
+    # None while the version's checks (privacy scan, quality) run: only its provider may read it, and it
+    # cannot become current. Set in the transaction that records the checks and switches the head.
+    checked_at: Mapped[datetime | None] = mapped_column()
 
 
 class DatasetHead(Base):
