@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publicdata import __version__
 from publicdata.access.api import router as access_router
@@ -32,7 +33,43 @@ from publicdata.workdays.api import router as calendar_router
 from publicdata.workorders.api import router as workorders_router
 from publicdata.workorders.scheduled import start_ticker
 
-CallNext = Callable[[Request], Awaitable[Response]]
+
+class TokenCallTrace:
+    """Audit every call made with an API token (`api.call`), after its response is sent. A plain ASGI
+    middleware: Starlette's `@app.middleware("http")` wraps each response in extra streams and tasks,
+    a cost every request paid."""
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app = app
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            principal = scope.get("state", {}).get("principal")
+            if isinstance(principal, Principal) and principal.token_id:
+                await run_in_threadpool(
+                    record_api_call,
+                    self.platform,
+                    actor=principal,
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
 
 
 def create_app(platform: Platform | None = None, *, settings: Settings | None = None) -> FastAPI:
@@ -75,22 +112,7 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     app.include_router(web_router)  # portal pages, after the API (each page has a JSON twin)
     mount_static(app)
 
-    @app.middleware("http")
-    async def trace_token_calls(request: Request, call_next: CallNext) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        principal = getattr(request.state, "principal", None)
-        if isinstance(principal, Principal) and principal.token_id:
-            await run_in_threadpool(
-                record_api_call,
-                platform,
-                actor=principal,
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
-        return response
+    app.add_middleware(TokenCallTrace, platform=platform)
 
     @app.get("/api/v1/health", operation_id="health", tags=["platform"])
     def health() -> dict[str, str]:
