@@ -97,6 +97,9 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     )
     app.state.platform = platform
     install_error_handlers(app)
+    # Routes are matched in order: the data store's (the most called) first; no path of it overlaps
+    # another router's.
+    app.include_router(datastore_router)
     app.include_router(identity_router)
     app.include_router(catalog_router)
     app.include_router(audit_router)
@@ -104,7 +107,6 @@ def create_app(platform: Platform | None = None, *, settings: Settings | None = 
     app.include_router(workorders_router)
     app.include_router(inbox_router)
     app.include_router(calendar_router)
-    app.include_router(datastore_router)
     app.include_router(privacy_router)
     app.include_router(quality_router)
     app.include_router(access_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_data_dir(self) -> Path:
-        return (self.data_dir or self.var_dir / "data").expanduser().resolve()
+        return _resolved_path(self.data_dir or self.var_dir / "data")
 
     @property
     def keys_dir(self) -> Path:
@@ -137,3 +137,9 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+@lru_cache(maxsize=64)
+def _resolved_path(path: Path) -> Path:
+    # Resolving touches the file system; every data-store read asks for it, so it is resolved once.
+    return path.expanduser().resolve()

@@ -32,7 +32,12 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+async def platform_dependency(request: Request) -> Platform:
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hop every request paid.
+    return get_platform(request)
+
+
+PlatformDep = Annotated[Platform, Depends(platform_dependency)]
 
 
 def client_ip(request: Request) -> str | None:

@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 from publicdata.datastore import ingest_service, service
 from publicdata.datastore.model import TokenBucket, content_disposition
 from publicdata.errors import RateLimited
-from publicdata.http import PlatformDep, PrincipalDep, get_platform, get_principal
-from publicdata.identity.permissions import Principal
+from publicdata.http import PlatformDep, PrincipalDep
 from publicdata.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
@@ -47,11 +46,8 @@ def _bucket(platform: Platform, kind: str) -> TokenBucket:
         return bucket
 
 
-def rate_limit(
-    request: Request,
-    platform: Annotated[Platform, Depends(get_platform)],
-    principal: Annotated[Principal, Depends(get_principal)],
-) -> None:
+async def rate_limit(request: Request, platform: PlatformDep, principal: PrincipalDep) -> None:
+    # async (in-memory work only), so it runs on the event loop rather than a thread-pool hop.
     if principal.is_system:
         return
     if principal.token_id:
