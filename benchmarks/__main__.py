@@ -31,16 +31,19 @@ MB = 1024 * 1024
 
 
 NOTES = [
-    "P1: ours = the data store's in-process ingest use-case (CSV → typed Parquet version + statistics "
-    "+ the privacy scan and quality checks every version gets, current version switched; 'before the "
-    "checks' subtracts the scan and checks), timed inside a fresh child process; the peers run as their "
-    "users run them: DuckDB `COPY (SELECT * FROM read_csv(...)) TO parquet`; `sqlite-utils insert --csv` "
-    "with type detection (wall time); PostgreSQL CREATE TABLE + `COPY FROM STDIN` streamed by psycopg, "
-    "no ANALYZE.",
+    "P1: ours = the data store's in-process ingest use-case (what `publicdata ingest` runs), timed "
+    "inside a fresh child process from queueing the file. 'To queryable': the CSV is a typed Parquet "
+    "version with column statistics, committed and readable by its provider (the first of the "
+    "version's two commits). 'To current for readers': after the privacy scan and quality checks every "
+    "version gets, in the second commit that switches the current version (a version is never served "
+    "to readers unchecked). The peers run as their users run them: DuckDB `COPY (SELECT * FROM "
+    "read_csv(...)) TO parquet`; `sqlite-utils insert --csv` with type detection (wall time); "
+    "PostgreSQL CREATE TABLE + `COPY FROM STDIN` streamed by psycopg, no ANALYZE.",
     "P2: the same loopback load client (asyncio + httpx, closed loop) for both; the query is "
     "district_code = one of the 16 districts (rotating), sorted by amount descending, 100 rows, no "
     "total count; Datasette in immutable mode with `_nocount=1&_nofacet=1&_nosuggest=1&_shape=objects`.",
-    "P4: ours = full-file HTTP download from our server (read and discarded by the client); DuckDB = "
+    "P4: ours = full-file HTTP download from our server (read and discarded by the client; the first "
+    "request streams the export while DuckDB writes it, later ones send the cached file); DuckDB = "
     "`COPY (SELECT * FROM read_parquet(stored version)) TO file` on the same machine.",
 ]
 

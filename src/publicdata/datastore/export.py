@@ -12,8 +12,11 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,18 @@ def _neutralized(column: Column) -> str:
     )
 
 
+@dataclass(frozen=True)
+class PendingExport:
+    """An export being written by DuckDB (in order, front to back) that a download streams as it grows."""
+
+    temp: Path  # renamed to `target` by the writer when complete
+    target: Path
+    done: Future[None]
+
+
+_WRITERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="publicdata-export")
+
+
 def export_file(
     settings: Settings,
     *,
@@ -58,6 +73,25 @@ def export_file(
     bom: bool = False,
 ) -> Path:
     """The cached export of a version in `fmt` (written on first request)."""
+    found = open_export(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt, bom=bom)
+    if isinstance(found, PendingExport):
+        found.done.result()
+        return found.target
+    return found
+
+
+def open_export(
+    settings: Settings,
+    *,
+    parquet: Path,
+    columns: Sequence[Column],
+    row_count: int,
+    fmt: str,
+    bom: bool = False,
+    stream: bool = False,
+) -> Path | PendingExport:
+    """The cached export of a version in `fmt`; on first request of a CSV or JSON export with
+    `stream`, the export being written — the first download streams it instead of waiting for it."""
     if fmt not in FORMATS:
         raise fail("unsupported_format", f"unknown download format '{fmt}'", "不支持的下载格式")
     if fmt == "xlsx" and row_count > XLSX_MAX_DATA_ROWS:
@@ -85,6 +119,10 @@ def export_file(
     if target.exists():
         return target
     temp = folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
+    if stream and fmt in ("csv", "json") and not bom:
+        return PendingExport(
+            temp, target, _WRITERS.submit(_write_in_place, settings, parquet, columns, fmt, temp, target)
+        )
     try:
         if bom:
             plain = export_file(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
@@ -101,6 +139,42 @@ def export_file(
     finally:
         temp.unlink(missing_ok=True)
     return target
+
+
+def _write_in_place(
+    settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str, temp: Path, target: Path
+) -> None:
+    try:
+        _copy(settings, parquet, columns, fmt, temp)
+        os.replace(temp, target)  # a reader holding the temp file open keeps reading it to the end
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def follow(pending: PendingExport, chunk: int = 1024 * 1024, poll: float = 0.005) -> Iterator[bytes]:
+    """The bytes of an export while it is written, then to its end; raises if the writer failed."""
+    while True:
+        try:
+            handle = open(pending.temp, "rb")  # noqa: SIM115 (closed below, after the loop)
+            break
+        except FileNotFoundError:
+            if pending.done.done():  # already complete and renamed (or failed: raises)
+                pending.done.result()
+                handle = open(pending.target, "rb")  # noqa: SIM115
+                break
+            time.sleep(poll)
+    with handle:
+        while True:
+            data = handle.read(chunk)
+            if data:
+                yield data
+            elif pending.done.done():
+                pending.done.result()
+                while data := handle.read(chunk):  # written between the last read and the end
+                    yield data
+                return
+            else:
+                time.sleep(poll)
 
 
 _FILTER_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}

@@ -416,9 +416,10 @@ def sql_query(
 
 @dataclass(frozen=True)
 class Download:
-    path: Path
+    path: Path  # the complete export; while `pending`, where it will be once written
     filename: str
     media_type: str
+    pending: export.PendingExport | None = None  # the first download streams the export being written
 
 
 def download(
@@ -430,7 +431,10 @@ def download(
     version: int | None = None,
     bom: bool = False,
     now: datetime | None = None,
+    stream: bool = False,
 ) -> Download:
+    """A download of the current (or given) version; with `stream`, a first request of a CSV/JSON export
+    comes back `pending` — to be streamed while it is written — instead of waiting for the whole file."""
     if fmt not in export.FORMATS:
         raise NotFound(f"unknown download format '{fmt}'", message_zh="不支持的下载格式")
     now = now or utcnow()
@@ -439,13 +443,14 @@ def download(
         if resolved.scope is not None:
             grant_calls.check_quota(session, resolved.scope, now)
     source, rows = _source(platform, resolved)
-    path = export.export_file(
+    found = export.open_export(
         platform.settings,
         parquet=source,
         columns=resolved.columns(),
         row_count=rows,
         fmt=fmt,
         bom=bom and fmt == "csv",
+        stream=stream,
     )
     with platform.db.transaction() as session:
         logged = grant_reads.log_served(
@@ -475,4 +480,6 @@ def download(
             },
         )
     filename = export_filename(resolved.name, version and resolved.version.version, fmt)
-    return Download(path, filename, EXPORT_MEDIA_TYPES[fmt])
+    if isinstance(found, export.PendingExport):
+        return Download(found.target, filename, EXPORT_MEDIA_TYPES[fmt], found)
+    return Download(found, filename, EXPORT_MEDIA_TYPES[fmt])
