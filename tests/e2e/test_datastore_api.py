@@ -457,3 +457,19 @@ def test_rate_limit_answers_429_with_retry_after(
     assert limited.json()["error"]["code"] == "too_many_requests"
     # A token has its own, larger bucket.
     assert [api.get(url, headers=as_(actors, "person_l1")).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+@pytest.mark.req("ACC-6")
+def test_not_a_number_and_infinity_are_answered_as_null(
+    api: TestClient, actors: Actors, open_data: str
+) -> None:
+    data = "stop_name,ratio\n甲站,1.5\n乙站,nan\n丙站,inf\n丁站,-inf\n".encode()
+    assert upload(api, actors, open_data, data, "ratios.csv").json()["state"] == "succeeded"
+    response = api.get(f"/api/v1/datasets/{open_data}/records", params={"sort": "stop_name"})
+    assert response.status_code == 200, response.text
+    assert {r["stop_name"]: r["ratio"] for r in response.json()["records"]} == {
+        "甲站": 1.5,
+        "乙站": None,
+        "丙站": None,
+        "丁站": None,
+    }
