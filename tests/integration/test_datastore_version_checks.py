@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,9 +101,10 @@ def test_a_failed_check_discards_the_new_version_and_keeps_the_previous_current(
     with failing_step():
         job = upload(platform, V2)
     assert job["state"] == "failed" and "the checks broke" in job["error"]["message_en"]
-    assert set(version_rows(platform)) == {1} and head(platform) == 1
+    rows = version_rows(platform)
+    assert set(rows) == {1} and head(platform) == 1
     folder = platform.settings.resolved_data_dir / dataset_id(platform)
-    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".parquet") == ["1.parquet"]
+    assert [p.name for p in folder.iterdir() if p.suffix == ".parquet"] == [Path(rows[1].path).name]
     assert len(service.query_records(platform, actor=ANONYMOUS, ref=CODE, params=[])["records"]) == 2
 
 
@@ -159,6 +161,9 @@ def test_sigkill_during_the_checks_keeps_the_previous_version_and_the_rerun_succ
     assert jobs.run_pending(platform) == 1
     rows = version_rows(platform)
     assert set(rows) == {1, 2} and rows[2].checked_at is not None and head(platform) == 2
+    # Number 2 came again, its file name did not: no export or cache of the discarded one applies.
+    assert rows[2].path != unchecked.path
+    assert not (platform.settings.resolved_data_dir / unchecked.path).exists()
     assert len(service.query_records(platform, actor=ANONYMOUS, ref=CODE, params=[])["records"]) == 3
     with platform.db.reading() as session:
         assert session.scalar(select(IngestJob.state).where(IngestJob.version == 2)) == "succeeded"
@@ -178,8 +183,9 @@ def test_recovery_discards_the_unchecked_version_of_a_job_that_failed_for_good(
         assert stored is not None
         stored.state = "failed"
         session.get(DatasetHead, dataset_id(platform)).version = 1  # type: ignore[union-attr]
+    unchecked = platform.settings.resolved_data_dir / version_rows(platform)[2].path
+    assert unchecked.exists()
     recovered = jobs.recover_jobs(platform)
     assert recovered["discarded_versions"] == 1
     assert set(version_rows(platform)) == {1}
-    folder = platform.settings.resolved_data_dir / dataset_id(platform)
-    assert not (folder / "2.parquet").exists()
+    assert not unchecked.exists()

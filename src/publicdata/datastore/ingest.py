@@ -3,20 +3,23 @@
 Order of effects (each step survives a SIGKILL at any point):
   1. read and check the file; transcode / convert into temp files `.tmp-<pid>-<job>.*` in the
      dataset folder;
-  2. DuckDB writes Parquet to `.tmp-<pid>-<job>.parquet`; fsync;
+  2. DuckDB writes Parquet to `.tmp-<pid>-<job>.parquet`; fsync; transforms (desensitization) may
+     replace it;
   3. schema and column statistics are computed from that file;
-  4. atomic rename to `<version>.parquet`; fsync the folder;
-  5. ONE database transaction inserts the version row, switches the dataset's current version and
-     marks the job succeeded.
-A crash before 5 leaves the previous version current (the new file is either a temp file, removed on
-recovery, or an unreferenced `<n>.parquet` that the re-run overwrites). Readers only ever open files
-named by committed version rows.
+  4. atomic rename to `<version>-<attempt>.parquet`; fsync the folder; commit 1 inserts the version
+     row, unchecked: readable by its provider only, never current;
+  5. the analyzers (privacy scan, quality checks) read it; commit 2 records their results, marks the
+     version checked, switches the dataset's current version and marks the job succeeded.
+A crash before 4 leaves temp files that recovery removes; between 4 and 5, an unchecked version that
+the job's re-run (or recovery) discards. The previous version stays current throughout. Readers only
+ever open files named by committed version rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -442,12 +445,15 @@ def _commit_unchecked(
             select(func.max(DataVersion.version)).where(DataVersion.dataset_id == draft.dataset_id)
         )
     version = (latest or 0) + 1
-    final = folder / f"{version}.parquet"
+    # A number freed by a discarded attempt may come again: the file name never does, so nothing
+    # keyed by a version's file (exports, grant copies, in-memory caches) can outlive its contents.
+    attempt = secrets.token_hex(4)
+    final = folder / f"{version}-{attempt}.parquet"
     os.replace(draft.parquet, final)
     draft.parquet = final  # the analyzers read the committed file
     raw_relative = None
     if draft.raw_parquet is not None and platform.settings.privacy_keep_raw:
-        raw_final = folder / f"{version}.raw.parquet"
+        raw_final = folder / f"{version}-{attempt}.raw.parquet"
         os.replace(draft.raw_parquet, raw_final)
         raw_relative = str(raw_final.relative_to(platform.settings.resolved_data_dir))
     fsync_dir(folder)

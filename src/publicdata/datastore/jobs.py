@@ -211,13 +211,15 @@ def recover_jobs(platform: Platform) -> dict[str, int]:
                 requeued += 1
         live_datasets = {j.dataset_id for j in running if j.state == "running"}
         unfinished = _unfinished_checks(session, stale_before)
-        versions = {
-            (v.dataset_id, v.version)
-            for v in session.execute(select(DataVersion.dataset_id, DataVersion.version))
+        referenced = {
+            relative
+            for pair in session.execute(select(DataVersion.path, DataVersion.raw_path))
+            for relative in pair
+            if relative
         }
     for dataset_id, version in unfinished:
         discard_unchecked(platform, dataset_id=dataset_id, version=version)
-    removed = _clean_files(data_dir(platform.settings), versions - set(unfinished), live_datasets)
+    removed = _clean_files(data_dir(platform.settings), referenced, live_datasets)
     return {"requeued": requeued, "removed_files": removed, "discarded_versions": len(unfinished)}
 
 
@@ -236,7 +238,9 @@ def _unfinished_checks(session: Session, stale_before: datetime) -> list[tuple[s
     ]
 
 
-def _clean_files(root: Path, versions: set[tuple[str, int]], live_datasets: set[str]) -> int:
+def _clean_files(root: Path, referenced: set[str], live_datasets: set[str]) -> int:
+    """Remove temp files of dead processes, and version files (`*.parquet` in a dataset's folder) that
+    no committed version row names — except in folders an ingest is running in."""
     removed = 0
     for folder in root.iterdir():
         if not folder.is_dir() or folder.name.startswith("."):
@@ -250,10 +254,10 @@ def _clean_files(root: Path, versions: set[tuple[str, int]], live_datasets: set[
                 path.unlink(missing_ok=True)
                 removed += 1
             elif (
-                name.endswith(".parquet")
-                and (number := name[:-8].removesuffix(".raw")).isdigit()
+                path.is_file()
+                and name.endswith(".parquet")
                 and folder.name not in live_datasets
-                and (folder.name, int(number)) not in versions
+                and f"{folder.name}/{name}" not in referenced
             ):
                 path.unlink(missing_ok=True)
                 removed += 1
