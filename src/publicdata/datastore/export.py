@@ -24,6 +24,7 @@ from publicdata.config import Settings
 from publicdata.datastore.engine import work_cursor
 from publicdata.datastore.geometry import wkt_to_geojson
 from publicdata.datastore.model import (
+    FORMULA_PREFIXES,
     STORAGE_TYPES,
     XLSX_MAX_DATA_ROWS,
     Column,
@@ -45,10 +46,11 @@ def _neutralized(column: Column) -> str:
     if column.type is not ColumnType.TEXT:
         return column.read_expression
     value = column.value_expression
-    return (
-        f"CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
-        f"THEN '''' || {value} ELSE {value} END AS {ident}"
-    )
+    # A list function, not `IN (...)`: DuckDB plans a longer IN list as a join, which loses the order
+    # of the rows in the export.
+    starts = ", ".join(quote_literal(ch) for ch in FORMULA_PREFIXES)
+    flagged = f"list_contains([{starts}], left({value}, 1))"
+    return f"CASE WHEN {flagged} THEN '''' || {value} ELSE {value} END AS {ident}"
 
 
 @dataclass(frozen=True)
@@ -61,23 +63,6 @@ class PendingExport:
 
 
 _WRITERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="publicdata-export")
-
-
-def export_file(
-    settings: Settings,
-    *,
-    parquet: Path,
-    columns: Sequence[Column],
-    row_count: int,
-    fmt: str,
-    bom: bool = False,
-) -> Path:
-    """The cached export of a version in `fmt` (written on first request)."""
-    found = open_export(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt, bom=bom)
-    if isinstance(found, PendingExport):
-        found.done.result()
-        return found.target
-    return found
 
 
 def open_export(
@@ -125,7 +110,8 @@ def open_export(
         )
     try:
         if bom:
-            plain = export_file(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
+            plain = open_export(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
+            assert isinstance(plain, Path)  # not streamed: complete
             with open(temp, "wb") as out, open(plain, "rb") as source:
                 out.write(codecs.BOM_UTF8)
                 shutil.copyfileobj(source, out, 1024 * 1024)
@@ -194,7 +180,8 @@ def row_filter_sql(columns: Sequence[Column], row_filter: Sequence[Mapping[str, 
         op, value = cond.get("op", "eq"), cond.get("value")
         if op == "in":
             values = ", ".join(_typed_literal(column, v) for v in (value or []))
-            clauses.append(f"{column.value_expression} IN ({values})")
+            # list_contains rather than IN: a long IN list is planned as a join, losing the rows' order.
+            clauses.append(f"list_contains([{values}], {column.value_expression})")
         else:
             clauses.append(f"{column.value_expression} {_FILTER_OPS[op]} {_typed_literal(column, value)}")
     return " AND ".join(clauses) or "TRUE"
