@@ -130,3 +130,13 @@ def dataset_document(provider: str, **overrides: Any) -> dict[str, Any]:
     doc.update(overrides)
     DatasetIn.model_validate(doc)  # the builder itself must produce valid documents
     return doc
+
+
+def make_published_dataset(platform: Platform, *, org: str, org_name: str, code: str) -> str:
+    """A provider organization and one published (unconditional) dataset of it; returns the code."""
+    from publicdata.catalog.service import create_dataset, publish_dataset
+
+    make_org(platform, org, OrgKind.DEPARTMENT, org_name)
+    create_dataset(platform, actor=SYSTEM, data=DatasetIn.model_validate(dataset_document(org, code=code)))
+    publish_dataset(platform, actor=SYSTEM, ref=code)
+    return code

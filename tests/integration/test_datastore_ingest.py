@@ -24,7 +24,7 @@ from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.errors import AppError, BadRequest, Conflict
 from publicdata.identity.permissions import ANONYMOUS, SYSTEM
 from publicdata.platform import Platform
-from tests.helpers import dataset_document
+from tests.helpers import dataset_document, make_published_dataset
 
 CODE = "SH-ORGA-DS1"
 ROWS_ZH = [
@@ -36,13 +36,7 @@ ROWS_ZH = [
 
 @pytest.fixture
 def dataset(platform: Platform) -> str:
-    from publicdata.identity.model import OrgKind
-    from tests.helpers import make_org
-
-    make_org(platform, "ORGA", OrgKind.DEPARTMENT, "上海市测试委员会A")
-    create_dataset(platform, actor=SYSTEM, data=DatasetIn.model_validate(dataset_document("ORGA", code=CODE)))
-    publish_dataset(platform, actor=SYSTEM, ref=CODE)
-    return CODE
+    return make_published_dataset(platform, org="ORGA", org_name="上海市测试委员会A", code=CODE)
 
 
 def csv_bytes(rows: list[tuple[str, ...]], header: str = "stop_name,district_code,longitude") -> str:

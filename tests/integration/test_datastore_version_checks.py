@@ -18,14 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from publicdata.catalog.schemas import DatasetIn
-from publicdata.catalog.service import create_dataset, find_dataset, publish_dataset
+from publicdata.catalog.service import find_dataset
 from publicdata.datastore import ingest_service, jobs, pipeline, service
 from publicdata.datastore.tables import DatasetHead, DataVersion, IngestJob
 from publicdata.errors import NotFound
 from publicdata.identity.permissions import ANONYMOUS, SYSTEM
 from publicdata.platform import Platform
-from tests.helpers import dataset_document
+from tests.helpers import make_published_dataset
 
 CODE = "SH-ORGA-CHK"
 V1 = "stop_name,district_code,longitude\n人民广场站,310101,121.4737\n陆家嘴站,310115,121.5055\n"
@@ -34,13 +33,7 @@ V2 = V1 + "徐家汇站,310104,121.4365\n"
 
 @pytest.fixture
 def dataset(platform: Platform) -> str:
-    from publicdata.identity.model import OrgKind
-    from tests.helpers import make_org
-
-    make_org(platform, "ORGA", OrgKind.DEPARTMENT, "上海市测试委员会A")
-    create_dataset(platform, actor=SYSTEM, data=DatasetIn.model_validate(dataset_document("ORGA", code=CODE)))
-    publish_dataset(platform, actor=SYSTEM, ref=CODE)
-    return CODE
+    return make_published_dataset(platform, org="ORGA", org_name="上海市测试委员会A", code=CODE)
 
 
 def upload(platform: Platform, text: str) -> dict[str, Any]:
