@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
-from benchmarks import datagen, ours, peers
+from benchmarks import datagen, ours, peers, procs
 from benchmarks.loadclient import load
 from benchmarks.procs import RssSampler, run_child
 from benchmarks.report import Measurement, Report, Target, machine_info, ratio_target
@@ -41,7 +41,10 @@ NOTES = [
     "PostgreSQL CREATE TABLE + `COPY FROM STDIN` streamed by psycopg, no ANALYZE.",
     "P2: the same loopback load client (asyncio + httpx, closed loop) for both; the query is "
     "district_code = one of the 16 districts (rotating), sorted by amount descending, 100 rows, no "
-    "total count; Datasette in immutable mode with `_nocount=1&_nofacet=1&_nosuggest=1&_shape=objects`.",
+    "total count; Datasette in immutable mode with `_nocount=1&_nofacet=1&_nosuggest=1&_shape=objects`. "
+    "Calibration: the smallest uvicorn app (`benchmarks/ceiling.py`: one fixed answer, no routing, no "
+    "database) under the same client — with client and server sharing this machine's cores, its figures "
+    "bound what any Python server can show here.",
     "P4: ours = full-file HTTP download from our server (read and discarded by the client; the first "
     "request streams the export while DuckDB writes it, later ones send the cached file); DuckDB = "
     "`COPY (SELECT * FROM read_parquet(stored version)) TO file` on the same machine.",
@@ -286,7 +289,26 @@ class Bench:
             Measurement("P2 query", "ours, answer cache off", "req/s", unavailable=self.ours_reason)
         )
         m_ds = rep.add(Measurement("P2 query", "Datasette", "req/s"))
+        m_floor = rep.add(Measurement("P2 query", "ceiling: the smallest uvicorn app, same client", "req/s"))
         kwargs = {"concurrency": self.args.concurrency, "duration": self.args.duration}
+        port = procs.free_port()
+        ceiling = procs.Server(
+            "ceiling",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "benchmarks.ceiling:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            port=port,
+            log=self.work / "logs" / "ceiling.log",
+        )
+        with ceiling as srv:
+            self._measure_load(m_floor, [srv.base + "/"] * 16, srv.pid, kwargs)
         if self.peer_env is None:
             m_ds.unavailable = "sqlite-utils/Datasette not installed or not selected"
         elif not self.sqlite_db.exists():
@@ -319,6 +341,17 @@ class Bench:
                 m.unavailable = str(exc)[:300]
         rep.targets.append(ratio_target("P2", "ours vs Datasette req/s", m_ours, m_ds, 2))
         rep.targets.append(ratio_target("P2", "ours, answer cache off, vs Datasette req/s", m_cold, m_ds, 2))
+        floor_p99 = m_floor.extra.get("p99")
+        rep.targets.append(
+            Target(
+                "P2",
+                "p99 latency of the smallest uvicorn app, same client (calibration)",
+                float(floor_p99.split()[0]) if floor_p99 else None,
+                30,
+                "max",
+                "ms",
+            )
+        )
         p99 = m_ours.extra.get("p99")
         rep.targets.append(
             Target(
