@@ -2,6 +2,7 @@
 
     python -m benchmarks.p3_search                  # 100,000 datasets, 200 queries, SQLite
     python -m benchmarks.p3_search --datasets 20000 --database-url postgresql+psycopg://...
+    python -m benchmarks.p3_search --work benchmarks/.work/p3 --reuse   # keep the built catalog
 
 Datasets get realistic Chinese titles (area + subject + kind of information + period, e.g.
 "浦东新区社区卫生服务中心名录（2023年，按季度）"), summaries, tags, field labels and one of ~90
@@ -270,18 +271,27 @@ def run(args: argparse.Namespace) -> list[Measurement]:
     work.mkdir(parents=True, exist_ok=True)
     count = getattr(args, "datasets", None) or 100_000
     url = getattr(args, "database_url", None) or f"sqlite:///{work / 'p3_search.sqlite3'}"
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    database_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    # --reuse keeps a SQLite catalog built earlier in the same --work folder (same size and seed).
+    marker = work / f"p3_built_{count}_{getattr(args, 'seed', 7)}"
+    reuse = bool(getattr(args, "reuse", False)) and database_file is not None and marker.exists()
+    if database_file is not None and not reuse:
+        marker.unlink(missing_ok=True)
+        database_file.unlink(missing_ok=True)
     migrate.upgrade(url)
     platform = Platform.from_settings(
         Settings(var_dir=work / "var", database_url=url, tick_interval_minutes=0, secret_key="p3-" + "x" * 32)
     )
     try:
-        catalog = build(platform, count, getattr(args, "seed", 7))
-        print(
-            f"P3: {catalog.datasets:,} datasets, {catalog.providers} providers "
-            f"(generated {catalog.generated_s:.1f} s, segmented + indexed {catalog.indexed_s:.1f} s)"
-        )
+        if reuse:
+            print(f"P3: reusing the catalog built earlier in {database_file}")
+        else:
+            catalog = build(platform, count, getattr(args, "seed", 7))
+            marker.touch()
+            print(
+                f"P3: {catalog.datasets:,} datasets, {catalog.providers} providers "
+                f"(generated {catalog.generated_s:.1f} s, segmented + indexed {catalog.indexed_s:.1f} s)"
+            )
         times = measure(platform, queries(getattr(args, "queries", None) or 200, getattr(args, "seed", 7)))
     finally:
         platform.close()
@@ -324,6 +334,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file under --work")
     parser.add_argument("--work", default=None, help="working folder (default: a temporary folder)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the SQLite catalog built by an earlier run in --work"
+    )
     rows = run(parser.parse_args())
     print(f"{'':34} {'median':>8} {'p95':>8} {'max':>8}")
     for row in rows:

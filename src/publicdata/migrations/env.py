@@ -13,12 +13,13 @@ target_metadata = Base.metadata
 
 
 # Structures created outside the ORM metadata: SQLite's FTS5 search table (derived, created on first
-# use by publicdata.search.index.ensure_fts) with its shadow tables. Autogenerate must not drop them.
+# use by publicdata.search.index.ensure_fts) with its shadow tables and the indexes made with it.
+# Autogenerate must not drop them.
 _UNMANAGED_PREFIXES = ("search_fts",)
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    unmanaged = type_ == "table" and reflected and compare_to is None
+    unmanaged = type_ in ("table", "index") and reflected and compare_to is None
     return not (unmanaged and (name or "").startswith(_UNMANAGED_PREFIXES))
 
 

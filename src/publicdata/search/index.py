@@ -10,11 +10,23 @@ the audit log (`downloads()`), so no download path needs a hook.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, delete, func, insert, select, text, union_all
+from sqlalchemy import (
+    Connection,
+    Select,
+    Subquery,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from publicdata.audit.tables import AuditRecord
@@ -43,6 +55,14 @@ _FTS_DDL = (
     "VALUES ('delete', old.id, old.title, old.body); "
     f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
 )
+# Indexes for SQLite's broad-query fast path (search.service): the hidden entries among the matches
+# are counted from `state`, and a first page in relevance order is read walking `updated_at`. Like
+# the FTS table they are derived, SQLite-only structures, created with it (search_fts* names).
+_FAST_PATH_DDL = (
+    "CREATE INDEX IF NOT EXISTS search_fts_ix_state ON search_documents (state)",
+    "CREATE INDEX IF NOT EXISTS search_fts_ix_recent ON search_documents (updated_at, state, code)",
+)
+_SQLITE_STRUCTURES = (FTS_TABLE, "search_fts_ix_state", "search_fts_ix_recent")
 _loaded_dictionaries: set[int] = set()
 
 
@@ -87,9 +107,25 @@ def fts_exists(session: Session) -> bool:
     return found is not None
 
 
+_STRUCTURES_PRESENT = text("SELECT count(*) FROM sqlite_master WHERE name IN :names").bindparams(
+    bindparam("names", expanding=True)
+)
+
+
+def fts_ready(session: Session) -> bool:
+    """Whether the FTS5 table and the fast-path indexes all exist (SQLite)."""
+    names = list(_SQLITE_STRUCTURES)
+    return bool(session.execute(_STRUCTURES_PRESENT, {"names": names}).scalar_one() == len(names))
+
+
 def ensure_fts(session: Session) -> bool:
-    """Create the FTS5 table and its sync triggers if missing and fill it; True if it was created."""
-    if not is_sqlite(session) or fts_exists(session):
+    """Create the FTS5 table and its sync triggers if missing and fill it, and the fast-path
+    indexes; True if the FTS5 table was created."""
+    if not is_sqlite(session):
+        return False
+    for statement in _FAST_PATH_DDL:
+        session.execute(text(statement))
+    if fts_exists(session):
         return False
     for statement in _FTS_DDL:
         session.execute(text(statement))
@@ -211,6 +247,21 @@ def downloads(dataset_ids: Sequence[str] | None = None) -> Subquery:
         .group_by(both.c.dataset_id)
         .subquery("downloads")
     )
+
+
+@functools.cache
+def _page_downloads() -> Select[Any]:
+    # Built once (building the statement costs more than running it for a page of ids).
+    counts = downloads(bindparam("page_ids", expanding=True))  # type: ignore[arg-type]
+    return select(counts.c.dataset_id, counts.c.n)
+
+
+def download_counts(session: Session, dataset_ids: Sequence[str]) -> dict[str, int]:
+    """Downloads of a few datasets (a page of results), as `downloads()` counts them."""
+    if not dataset_ids:
+        return {}
+    rows = session.execute(_page_downloads(), {"page_ids": list(dataset_ids)})
+    return {dataset_id: int(n) for dataset_id, n in rows}
 
 
 def reindex_dataset(session: Session, dataset: Dataset) -> None:
