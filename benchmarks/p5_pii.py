@@ -10,9 +10,9 @@ bad check digit / impossible date / unknown area), `phone` (50 % mobiles, 20 % l
 failures) and `remark` (free text, a third with a mobile number inside, some with a 12x number).
 
 - Ours: the file is read as the data store reads it (readers → Parquet, not timed: that is P1) and
-  scanned with `privacy.scan.scan_parquet` (all 12 detectors, DuckDB prefilter + Python validation on
-  candidates). Accuracy for resident_id / mobile / bank_card from `detect_cells` (the same steps, per
-  cell).
+  scanned with `privacy.scan.scan_parquet` (all 12 detectors: one DuckDB query per column; resident IDs,
+  mobiles and bank cards validated in SQL, the others in Python on the candidates). Accuracy for
+  resident_id / mobile / bank_card from `detect_cells` (the same steps, per cell).
 - Presidio: `presidio_analyzer.PatternRecognizer`s with the same regular expressions and the same
   validations (mod-11 check digit and birth date; allocated mobile prefixes; prefix + Luhn + not
   ID-shaped), `analyze(cell)` called per cell and recognizer, no NLP engine — over the first

@@ -220,3 +220,72 @@ def test_non_personal_findings_are_estimated_from_a_sample_personal_ones_never(
     assert found["credit_code"]["estimated"] is True and found["credit_code"]["hits"] == 3000
     assert found["resident_id"]["estimated"] is False and found["resident_id"]["hits"] == 3000
     assert report["blocking"] and report["blocking"][0]["column"] == "id_number"
+
+
+@pytest.mark.req("SEC-4")
+def test_sql_bank_card_check_agrees_with_python_on_near_misses() -> None:
+    """18-digit numbers: resident-ID-shaped and all-digit credit codes are not cards; Luhn failures."""
+    import random
+
+    from stdnum import luhn
+
+    from publicdata.privacy.detectors import bank_card_key, bank_card_sql, is_bank_card
+    from tests.helpers import valid_credit_code, valid_resident_id
+
+    rng = random.Random(11)
+    values = [groundtruth.bank_card(rng) for _ in range(300)] + [
+        groundtruth.bad_bank_card(rng) for _ in range(300)
+    ]
+    for _ in range(300):
+        body = rng.choice(("62", "4", "51", "2720", "2221", "2220", "56", "3"))
+        body += "".join(rng.choice("0123456789") for _ in range(rng.choice((15, 16, 17, 18)) - len(body)))
+        values.append(body + luhn.calc_check_digit(body))
+        shaped = rng.choice(("310115", "440301", "620102", "411201")) + rng.choice(("18", "19", "20", "21"))
+        shaped += "".join(rng.choice("0123456789") for _ in range(9))
+        values.append(shaped + luhn.calc_check_digit(shaped))
+        values.append(valid_resident_id(f"62010219{rng.randint(10, 99)}0307{rng.randint(100, 999)}"))
+        values.append(
+            valid_credit_code(
+                # registry codes with a card prefix (62, 4x, 5x) and an NBS area: the credit-code exclusion
+                rng.choice(("62", "41", "52"))
+                + rng.choice(("310115", "440301"))
+                + f"{rng.randint(0, 10**9 - 1):09d}"
+            )
+        )
+    values += [v[:4] + " " + v[4:8] + "-" + v[8:] for v in values[:200]]
+    sql = f"SELECT {bank_card_sql('k')} FROM (SELECT {bank_card_key('x')} AS k, i FROM "
+    sql += "(SELECT unnest($1) AS x, generate_subscripts($1, 1) AS i)) ORDER BY i"
+    got = [bool(r[0]) for r in duckdb.connect().execute(sql, [values]).fetchall()]
+    expected = [is_bank_card(v) for v in values]
+    assert got == expected
+    assert 300 < sum(expected) < len(values) - 300
+
+
+@pytest.mark.req("SEC-4")
+def test_whole_value_candidates_are_their_own_extraction(
+    truth: groundtruth.GroundTruth, parquet: Path
+) -> None:
+    """A value matching a detector's `value_pattern` is exactly one candidate of its `pattern`; the
+    scan counts such values without extracting, and its hits equal the per-cell Python validation."""
+    con = duckdb.connect()
+    columns = describe_parquet(con, parquet)
+    whole = [d for d in detectors() if d.value_pattern is not None]
+    assert {d.name for d in whole} >= {"resident_id", "mobile", "bank_card"}
+    source = f"read_parquet({quote_literal(str(parquet))})"
+    for det in whole:
+        for c in columns:
+            ident = '"' + str(c["name"]) + '"'
+            bad = con.execute(
+                f"SELECT count(*) FROM {source} WHERE regexp_full_match(CAST({ident} AS VARCHAR), "
+                f"{quote_literal(det.value_pattern or '')}) AND regexp_extract_all(CAST({ident} AS VARCHAR), "
+                f"{quote_literal(det.pattern)}, 1) <> [CAST({ident} AS VARCHAR)]"
+            ).fetchone()
+            assert bad == (0,), (det.name, c["name"])
+    report = scan_parquet(con, parquet, columns, only=[d.name for d in whole])
+    hits = {(f["column"], f["detector"]): f["hits"] for f in report["findings"]}
+    for det in whole:
+        cells = detect_cells(con, parquet, columns, det, use_sql=False)
+        per_column: dict[str, int] = {}
+        for column, _row in cells:
+            per_column[column] = per_column.get(column, 0) + 1
+        assert per_column and {k: v for (k, d), v in hits.items() if d == det.name} == per_column, det.name

@@ -82,22 +82,100 @@ _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 def _resident_id_sql(x: str) -> str:
     areas = "|".join(known_area_codes())  # RE2 compiles the alternation to an automaton
     weighted = " + ".join(f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_RIC_WEIGHTS))
-    return (
-        f"(regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') "
-        f"AND substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1)) "
-        f"AND try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date "
-        f"AND regexp_full_match(substr({x}, 1, 6), '(?:{areas})'))"
+    return _in_turn(
+        f"regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]')",
+        f"substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1))",
+        f"try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date",
+        f"regexp_full_match(substr({x}, 1, 6), '(?:{areas})')",
     )
 
 
-def resident_id_sql() -> str:
-    """`is_resident_id` in DuckDB SQL: check digit (ISO 7064 MOD 11-2), birth date, known area code."""
-    return _resident_id_sql("x")
+def _in_turn(*conditions: str) -> str:
+    """`c1 AND c2 AND …` evaluated in turn, each only on the values that passed the previous ones
+    (DuckDB evaluates every side of an AND in a projection or an aggregate filter; CASE branches
+    only on the selected rows): the cheap checks first keep the costly ones for few values."""
+    out = f"coalesce({conditions[-1]}, false)"
+    for condition in reversed(conditions[:-1]):
+        out = f"CASE WHEN {condition} THEN {out} ELSE false END"
+    return f"({out})"
+
+
+def resident_id_key(x: str) -> str:
+    """A candidate and its first 17 digits as an integer (the check digit is arithmetic on it)."""
+    return f"struct_pack(s := {x}, n := TRY_CAST(substr({x}, 1, 17) AS UBIGINT))"
+
+
+def resident_id_sql(k: str) -> str:
+    """`is_resident_id` in DuckDB SQL over `resident_id_key`: the shape, birth date, known area code and
+    check digit (ISO 7064 MOD 11-2), cheapest first."""
+    x, n = f"struct_extract({k}, 's')", f"struct_extract({k}, 'n')"
+    areas = "|".join(known_area_codes())
+    weighted = " + ".join(f"{_digit(n, 16 - i)} * {w}" for i, w in enumerate(_RIC_WEIGHTS))
+    return _in_turn(
+        f"regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]')",
+        f"try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date",
+        f"regexp_full_match(substr({x}, 1, 6), '(?:{areas})')",
+        f"substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1))",
+    )
 
 
 # identity's mobile rule (prefixes the MIIT assigned), as RE2 for DuckDB after removing separators.
-def mobile_sql() -> str:
-    return r"regexp_matches(regexp_replace(x, '[\s-]', '', 'g'), '" + MOBILE_RULE.pattern + "')"
+def mobile_sql(x: str) -> str:
+    return f"regexp_matches(regexp_replace({x}, '[\\s-]', '', 'g'), '" + MOBILE_RULE.pattern + "')"
+
+
+@cache
+def _known_codes_sql() -> str:
+    """`is_known_code` on six digits as one RE2 alternation (every province, city and county code)."""
+    from publicdata.reference.divisions import _tables
+
+    tables = _tables()
+    candidates = {p + "0000" for p in tables.provinces} | {c + "00" for c in tables.cities}
+    candidates |= set(tables.counties)
+    return "(?:" + "|".join(sorted(c for c in candidates if len(c) == 6 and is_known_code(c))) + ")"
+
+
+def _digit(n: str, k: int) -> str:
+    """The k-th decimal digit (from the right, 0-based) of the integer `n`."""
+    return f"({n} // {10**k} % 10)"
+
+
+_CARD_PREFIX = "(?:62|4|5[1-5]|222[1-9]|22[3-9][0-9]|2[3-6][0-9]{2}|27[01][0-9]|2720)"
+_USCC_DIGIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def bank_card_key(x: str) -> str:
+    """A card candidate's digits as an integer (candidates never start with 0): the SQL checks are
+    integer arithmetic on it."""
+    return f"TRY_CAST(replace(replace({x}, ' ', ''), '-', '') AS UBIGINT)"
+
+
+def bank_card_sql(n: str) -> str:
+    """`is_bank_card` in DuckDB SQL over `bank_card_key`: 16–19 digits and the prefix, Luhn (a doubled
+    digit v adds 2v - 9 when v >= 5), and only for 18 digits the exclusions (resident-ID-shaped
+    numbers, all-digit credit codes)."""
+    d = f"CAST({n} AS VARCHAR)"
+    plain = " + ".join(_digit(n, k) for k in range(0, 19, 2))
+    doubled = " + ".join(_digit(n, k) for k in range(1, 19, 2))
+    high = " + ".join(f"{_digit(n, k)} // 5" for k in range(1, 19, 2))
+    luhn = f"(({plain}) + 2 * ({doubled}) - 9 * ({high})) % 10 = 0"
+    known = _known_codes_sql()
+    uscc_sum = " + ".join(f"{_digit(n, 17 - i)} * {w}" for i, w in enumerate(_USCC_DIGIT_WEIGHTS))
+    credit_code = _in_turn(
+        f"(31 - ({uscc_sum}) % 31) % 31 = {n} % 10",
+        f"regexp_full_match(substr({d}, 3, 6), '{known}')",
+        f"NOT {_resident_id_sql(d)}",
+    )
+    id_shaped = _in_turn(
+        f"substr({d}, 7, 2) IN ('18', '19', '20')", f"regexp_full_match(substr({d}, 1, 6), '{known}')"
+    )
+    return _in_turn(
+        f"{n} BETWEEN {10**15} AND {10**19 - 1}",
+        luhn,
+        f"regexp_full_match({d}, '{_CARD_PREFIX}[0-9]*')",
+        f"CASE WHEN {n} BETWEEN {10**17} AND {10**18 - 1} THEN NOT ({id_shaped} OR {credit_code}) "
+        "ELSE true END",
+    )
 
 
 def _looks_like_resident_id(digits: str) -> bool:
@@ -261,6 +339,10 @@ def is_person_name(value: str) -> bool:
 
 _D = r"(?:^|[^0-9A-Za-z])"  # left boundary for codes
 _E = r"(?:[^0-9A-Za-z]|$)"
+# Candidates (group 1) of the detectors validated in SQL, also matched against whole values.
+_RESIDENT_ID = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx]"
+_MOBILE_NUMBER = r"(?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}"
+_CARD = r"[2-6][0-9]{3}(?:[ -]?[0-9]{4}){3}(?:[ -]?[0-9]{1,3})?"
 
 BUILTIN: tuple[Detector, ...] = (
     Detector(
@@ -268,13 +350,15 @@ BUILTIN: tuple[Detector, ...] = (
         label_zh="居民身份证号码",
         label_en="Resident ID number",
         personal=True,
-        pattern=_D + r"([1-9][0-9]{5}(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx])" + _E,
+        pattern=_D + "(" + _RESIDENT_ID + ")" + _E,
         validate=is_resident_id,
         hints=("身份证", "证件号", "公民身份", "id_card", "idcard", "resident_id", "id_no", "sfz"),
         numeric=True,
         confidence=0.99,
         chance_rate=1 / 11,
         sql_validate=resident_id_sql,
+        sql_key=resident_id_key,
+        value_pattern=_RESIDENT_ID,
         suggested_rule={"kind": "mask", "keep_first": 3, "keep_last": 4},
     ),
     Detector(
@@ -282,12 +366,13 @@ BUILTIN: tuple[Detector, ...] = (
         label_zh="手机号码",
         label_en="Mobile number",
         personal=True,
-        pattern=r"(?:^|[^0-9])((?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4})(?:[^0-9Xx]|$)",
+        pattern="(?:^|[^0-9])(" + _MOBILE_NUMBER + ")(?:[^0-9Xx]|$)",
         validate=is_mobile,
         hints=("手机", "mobile", "cell", "联系方式"),
         numeric=True,
         confidence=0.95,
         sql_validate=mobile_sql,
+        value_pattern=_MOBILE_NUMBER,
         suggested_rule={"kind": "mask", "keep_first": 3, "keep_last": 4},
     ),
     Detector(
@@ -321,12 +406,15 @@ BUILTIN: tuple[Detector, ...] = (
         label_zh="银行卡号",
         label_en="Bank card number",
         personal=True,
-        pattern=_D + r"([2-6][0-9]{3}(?:[ -]?[0-9]{4}){3}(?:[ -]?[0-9]{1,3})?)" + _E,
+        pattern=_D + "(" + _CARD + ")" + _E,
         validate=is_bank_card,
         hints=("银行卡", "卡号", "账号", "bank", "card"),
         numeric=True,
         confidence=0.95,
         chance_rate=1 / 10,
+        sql_validate=bank_card_sql,
+        sql_key=bank_card_key,
+        value_pattern=_CARD,
         suggested_rule={"kind": "mask", "keep_first": 4, "keep_last": 4},
     ),
     Detector(
@@ -394,7 +482,7 @@ BUILTIN: tuple[Detector, ...] = (
         hints=("地址", "住址", "address", "住所"),
         personal_hints=("住址", "家庭地址", "居住地", "户籍地", "现住", "home_address", "residence"),
         confidence=0.8,
-        sql_validate=lambda: "true",
+        sql_validate=lambda x: "true",
         suggested_rule={"kind": "generalize", "to": "district"},
     ),
     Detector(

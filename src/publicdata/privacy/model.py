@@ -31,9 +31,13 @@ class Detector:
       `needs_hint` only columns with a hint are scanned by the detector (person names).
     - `numeric`: also scan integer columns (their decimal text).
     - `sql_validate`: optionally, a function giving the validator as a DuckDB boolean expression over
-      a candidate `x`
-      (it may use subqueries): the scan then counts hits in SQL, with no Python per value. It must
-      agree with `validate` (tests/integration/test_privacy_scan.py compares them).
+      the candidate expression it is given (it may use subqueries): the scan then counts hits in SQL,
+      with no Python per value. It must agree with `validate` (tests/integration/test_privacy_scan.py
+      compares them) on candidates. `sql_key`, optionally, gives what `sql_validate` is applied to
+      from the candidate (e.g. its digits as an integer), computed once per candidate.
+    - `value_pattern`: optionally, RE2 for a value that is exactly one candidate (group 1 of `pattern`
+      spanning the whole value): with `sql_validate`, such values are validated whole, without
+      extracting candidates (the common case of a column of IDs).
     - `chance_rate`: how often a random candidate passes the validator (1/11 for a mod-11 check
       digit, 1/10 for Luhn). A column where at least MIN_CANDIDATES candidates pass at most twice that
       often holds some other code that sometimes checks out by chance (permit numbers built from an
@@ -52,7 +56,9 @@ class Detector:
     confidence: float = 0.9  # of a validated hit in a column without a hint
     needs_hint: bool = False
     chance_rate: float = 0.0
-    sql_validate: Callable[[], str] | None = None
+    sql_validate: Callable[[str], str] | None = None
+    sql_key: Callable[[str], str] | None = None
+    value_pattern: str | None = None
     suggested_rule: Mapping[str, Any] = field(default_factory=lambda: {"kind": "mask"})
 
 

@@ -1,10 +1,13 @@
 """The personal-data scan of a Parquet file, per column (SEC-4).
 
-1. One vectorized DuckDB pass counts, per column, the non-empty values and, per detector, the values
-   its RE2 pattern matches (`regexp_matches`) — text columns with every detector, integer columns with
-   the numeric ones (IDs, mobiles, cards).
-2. For each (column, detector) with candidates, DuckDB streams only the candidate substrings
-   (`regexp_extract_all(…, 1)` over the matching rows) in batches; Python validates them (checksums,
+1. One vectorized DuckDB query per column counts the non-empty values, the values matching the union
+   of the applicable detectors' RE2 patterns and, on those rows only, each detector's candidates —
+   text columns with every detector, integer columns (of 11+ digits) with the numeric ones. Detectors
+   with a SQL validator (resident IDs, mobiles, bank cards, addresses) are validated in that same
+   query for values that are one candidate (`Detector.value_pattern`: a column of IDs), with no
+   candidate extraction and no Python per value.
+2. Cells with candidates inside longer text are validated by extraction (`regexp_extract_all(…, 1)`):
+   in SQL for those detectors, otherwise streamed in batches to the Python validator (checksums,
    dates, ranges) with a bounded cache. Memory stays bounded by the batch size.
 
 Reports never contain raw values: examples are masked (`model.mask_value`).
@@ -15,6 +18,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,35 +109,98 @@ def _validated(
     return hits, seen, examples
 
 
+@dataclass
+class _SqlCounts:
+    """Cells of one column for one SQL-validated detector: whole-value candidates and their hits, and
+    cells with candidates inside a longer text (validated by extraction)."""
+
+    whole: int = 0
+    whole_hits: int = 0
+    partial: int = 0
+
+
+def _whole_condition(expr: str, det: Detector) -> str:
+    assert det.value_pattern is not None
+    return f"regexp_full_match({expr}, {quote_literal(det.value_pattern)})"
+
+
+def _key(det: Detector, x: str) -> str:
+    return det.sql_key(x) if det.sql_key is not None else x
+
+
+def _keyed(det: Detector, query: str) -> str:
+    """`query` (with a candidate column x) with the detector's key column k."""
+    return f"SELECT *, {_key(det, 'x')} AS k FROM ({query})"
+
+
+def _sql_counts(con: duckdb.DuckDBPyConnection, source: str, expr: str, det: Detector) -> _SqlCounts:
+    assert det.sql_validate is not None
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE f), count(*) FILTER (WHERE f AND {det.sql_validate('k')}), "
+        f"count(*) FILTER (WHERE NOT f AND regexp_matches(x, {quote_literal(det.pattern)})) "
+        f"FROM (SELECT x, f, CASE WHEN f THEN {_key(det, 'x')} END AS k FROM "
+        f"(SELECT x, {_whole_condition('x', det)} AS f FROM (SELECT {expr} AS x FROM {source})))"
+    ).fetchone()
+    return _SqlCounts(*(int(v) for v in row)) if row else _SqlCounts()
+
+
 def _validated_sql(
     con: duckdb.DuckDBPyConnection,
     source: str,
     expr: str,
     det: Detector,
     rows: set[int] | None = None,
+    counts: _SqlCounts | None = None,
 ) -> tuple[int, int, list[str]]:
-    """As `_validated`, entirely in DuckDB with the detector's SQL validator (no Python per value)."""
+    """As `_validated`, entirely in DuckDB with the detector's SQL validator (no Python per value).
+    With a `value_pattern`, values that are one candidate are validated whole (`counts`, from the
+    scan's single pass, or counted here); only the other cells have their candidates extracted."""
     assert det.sql_validate is not None
     pattern = quote_literal(det.pattern)
-    checked = (
-        f"SELECT rn, x, ({det.sql_validate()}) AS ok FROM (SELECT file_row_number AS rn, "
-        f"unnest(regexp_extract_all({expr}, {pattern}, 1)) AS x FROM {source} "
-        f"WHERE regexp_matches({expr}, {pattern}))"
+    hits = seen = 0
+    examples: list[str] = []
+    where = f"regexp_matches({expr}, {pattern})"
+    if det.value_pattern is not None:
+        counts = counts or _sql_counts(con, source, expr, det)
+        hits, seen = counts.whole_hits, counts.whole
+        whole = _keyed(
+            det,
+            f"SELECT file_row_number AS rn, {expr} AS x FROM {source} WHERE {_whole_condition(expr, det)}",
+        )
+        if counts.whole_hits:
+            examples = _sql_examples(con, f"SELECT x FROM ({whole}) WHERE {det.sql_validate('k')}")
+        if rows is not None and counts.whole_hits:
+            query = f"SELECT rn FROM ({whole}) WHERE {det.sql_validate('k')}"
+            rows.update(int(r[0]) for r in con.execute(query).fetchall())
+        if not counts.partial:
+            return hits, seen, examples
+        where += f" AND NOT {_whole_condition(expr, det)}"
+    candidates = (
+        f"SELECT file_row_number AS rn, unnest(regexp_extract_all({expr}, {pattern}, 1)) AS x "
+        f"FROM {source} WHERE {where}"
     )
+    checked = f"SELECT rn, x, ({det.sql_validate('k')}) AS ok FROM ({_keyed(det, candidates)})"
     row = con.execute(
         f"SELECT count(DISTINCT rn) FILTER (WHERE ok), count(DISTINCT rn) FROM ({checked})"
     ).fetchone()
-    hits, seen = (int(row[0]), int(row[1])) if row else (0, 0)
-    examples: list[str] = []
-    if hits:
-        for (value,) in con.execute(f"SELECT x FROM ({checked}) WHERE ok LIMIT 20").fetchall():
+    more, cells = (int(row[0]), int(row[1])) if row else (0, 0)
+    if more and len(examples) < MAX_EXAMPLES:
+        for value in _sql_examples(con, f"SELECT x FROM ({checked}) WHERE ok"):
             if value not in examples and len(examples) < MAX_EXAMPLES:
-                examples.append(str(value))
-    if rows is not None and hits:
+                examples.append(value)
+    if rows is not None and more:
         rows.update(
             int(r[0]) for r in con.execute(f"SELECT DISTINCT rn FROM ({checked}) WHERE ok").fetchall()
         )
-    return hits, seen, examples
+    return hits + more, seen + cells, examples
+
+
+def _sql_examples(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
+    examples: list[str] = []
+    for (value,) in con.execute(f"{query} LIMIT 20").fetchall():
+        if str(value) not in examples and len(examples) < MAX_EXAMPLES:
+            examples.append(str(value))
+    return examples
 
 
 def _finding(
@@ -146,6 +213,7 @@ def _finding(
     rows: set[int] | None = None,
     use_sql: bool = True,
     candidates: int | None = None,
+    counts: _SqlCounts | None = None,
 ) -> Finding | None:
     name, expr, _numeric = column
     is_hinted = hinted(names, det.hints)
@@ -156,7 +224,7 @@ def _finding(
     # sample of candidates; personal ones are always validated in full.
     sample = None if personal or rows is not None or candidates is None else NON_PERSONAL_SAMPLE
     if use_sql and det.sql_validate is not None:
-        hits, seen, examples = _validated_sql(con, source, expr, det, rows)
+        hits, seen, examples = _validated_sql(con, source, expr, det, rows, counts)
         sample = None
     else:
         hits, seen, examples = _validated(con, source, expr, det, rows, limit=sample)
@@ -201,6 +269,62 @@ def detect_cells(
     return found
 
 
+def _whole_in_sql(det: Detector) -> bool:
+    return det.sql_validate is not None and det.value_pattern is not None
+
+
+def _text(column: tuple[str, str, bool]) -> str:
+    """The column as text; integer columns only for numbers of 11 digits or more (the shortest that
+    can be a mobile, ID or card number: the numeric detectors)."""
+    name, expr, numeric = column
+    if numeric:
+        ident = quote_ident(name)
+        return f"CASE WHEN {ident} >= {10**10} OR {ident} <= -{10**10} THEN {expr} END"
+    return expr
+
+
+def _union(dets: Sequence[Detector]) -> str:
+    return quote_literal("|".join(f"(?:{d.pattern})" for d in dets))
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, source: str, column: tuple[str, str, bool], dets: Sequence[Detector]
+) -> list[tuple[Detector, int, _SqlCounts | None]]:
+    """(detector, candidate cells, SQL counts) of the detectors with candidates in a column: one query
+    over the rows matching the union of their patterns."""
+    guarded = ["x"]
+    keys = ["*"]
+    parts: list[str] = []
+    for j, d in enumerate(dets):
+        matches = f"regexp_matches(x, {quote_literal(d.pattern)})"
+        if _whole_in_sql(d):
+            assert d.sql_validate is not None
+            guarded.append(f"{_whole_condition('x', d)} AS f{j}")
+            keys.append(f"CASE WHEN f{j} THEN {_key(d, 'x')} END AS k{j}")
+            parts += [
+                f"count(*) FILTER (WHERE f{j})",
+                f"count(*) FILTER (WHERE f{j} AND {d.sql_validate(f'k{j}')})",
+                f"count(*) FILTER (WHERE NOT f{j} AND {matches})",
+            ]
+        else:
+            parts.append(f"count(*) FILTER (WHERE {matches})")
+    row = con.execute(
+        f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(keys)} FROM (SELECT {', '.join(guarded)} "
+        f"FROM (SELECT {_text(column)} AS x FROM {source}) WHERE regexp_matches(x, {_union(dets)})))"
+    ).fetchone()
+    assert row is not None
+    values = [int(v) for v in row]
+    found: list[tuple[Detector, int, _SqlCounts | None]] = []
+    for d in dets:
+        if _whole_in_sql(d):
+            sql = _SqlCounts(values.pop(0), values.pop(0), values.pop(0))
+            if sql.whole or sql.partial:
+                found.append((d, sql.whole + sql.partial, sql))
+        elif candidates := values.pop(0):
+            found.append((d, candidates, None))
+    return found
+
+
 def scan_parquet(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -216,41 +340,32 @@ def scan_parquet(
     source = f"read_parquet({quote_literal(str(path))}, file_row_number = true)"
     scanned = _scannable(columns)
     dets = [d for d in detectors() if only is None or d.name in only]
-    # Pass 1: per column, non-null values and values matching ANY applicable detector's pattern — one
-    # RE2 automaton for the union, instead of one regex evaluation per detector per value.
-    applicable: dict[int, list[Detector]] = {}
+    applicable: dict[int, list[Detector]] = {
+        i: [d for d in dets if not _skip(d, numeric, [name, *labels.get(name, ())])]
+        for i, (name, _expr, numeric) in enumerate(scanned)
+    }
+    # Pass 1, one query: per column, non-null values and values matching ANY applicable detector's
+    # pattern (one RE2 automaton for the union). Pass 2, one query per column with such values, on
+    # those rows only: per detector, candidate cells; for detectors validated in SQL, values that are
+    # one candidate with their hits (no extraction), and cells with candidates inside longer text.
     parts = ["count(*)"]
-    for i, (name, expr, numeric) in enumerate(scanned):
-        applicable[i] = [d for d in dets if not _skip(d, numeric, [name, *labels.get(name, ())])]
-        parts.append(f"count({expr})")
+    for i, column in enumerate(scanned):
+        parts.append(f"count({quote_ident(column[0])})")
         if applicable[i]:
-            union = "|".join(f"(?:{d.pattern})" for d in applicable[i])
-            parts.append(f"coalesce(count_if(regexp_matches({expr}, {quote_literal(union)})), 0)")
-        else:
-            parts.append("0")
+            parts.append(f"coalesce(count_if(regexp_matches({_text(column)}, {_union(applicable[i])})), 0)")
     row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
-    total = int(row[0])
-    non_null = {i: int(row[1 + 2 * i]) for i in range(len(scanned))}
-    with_any = [i for i in range(len(scanned)) if int(row[2 + 2 * i]) > 0]
-    # Pass 2 (only columns with some candidate): candidates per detector.
-    candidates: dict[tuple[int, str], int] = {}
-    pairs: list[tuple[int, Detector]] = [(i, d) for i in with_any for d in applicable[i]]
-    if pairs:
-        counts = con.execute(
-            "SELECT "
-            + ", ".join(
-                f"coalesce(count_if(regexp_matches({scanned[i][1]}, {quote_literal(d.pattern)})), 0)"
-                for i, d in pairs
-            )
-            + f" FROM {source}"
-        ).fetchone()
-        assert counts is not None
-        candidates = {(i, d.name): int(n) for (i, d), n in zip(pairs, counts, strict=True)}
+    values = [int(v) for v in row]
+    total = values.pop(0)
+    non_null: dict[int, int] = {}
+    found: list[tuple[int, Detector, int | None, _SqlCounts | None]] = []
+    for i, column in enumerate(scanned):
+        non_null[i] = values.pop(0)
+        if applicable[i] and values.pop(0):
+            pairs = _candidates(con, source, column, applicable[i])
+            found += [(i, det, candidates, counts) for det, candidates, counts in pairs]
     findings: list[Finding] = []
-    for i, det in pairs:
-        if candidates[(i, det.name)] == 0:
-            continue
+    for i, det, candidates, counts in found:
         name = scanned[i][0]
         finding = _finding(
             con,
@@ -259,7 +374,8 @@ def scan_parquet(
             det,
             [name, *labels.get(name, ())],
             non_null[i],
-            candidates=candidates[(i, det.name)],
+            candidates=candidates,
+            counts=counts,
         )
         if finding is not None:
             findings.append(finding)

@@ -24,6 +24,7 @@ from publicdata.quality.model import Check, Constraint, Finding, IdentifierKind
 from publicdata.reference.divisions import is_known_code
 
 ROW = "__quality_row"
+EMPTY = "__quality_empty_"
 DISTINCT_LIMIT = 200_000  # division-code columns with more distinct values are not code columns
 DETECT_SAMPLE = 20_000
 
@@ -186,30 +187,41 @@ def _duplicates(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Rows that repeat an earlier row's values of `columns` (hash per row); first examples."""
     hashes = f"hash({', '.join(c.ident for c in columns)})"
-    hashed = f"(SELECT {ROW}, {hashes} AS h FROM {source} WHERE {where})"
     row = con.execute(
         f"SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) AS c FROM {raw} WHERE {where} "
         f"GROUP BY {hashes} HAVING count(*) > 1)"
     ).fetchone()
     count = int(row[0]) if row else 0
-    if count == 0:
-        return 0, []
+    return count, _duplicate_examples(con, source, columns, where) if count else []
+
+
+def _duplicate_examples(
+    con: duckdb.DuckDBPyConnection, source: str, columns: Sequence[_Col], where: str
+) -> list[dict[str, Any]]:
+    """The first rows that repeat an earlier row's values of `columns`, with that earlier row."""
+    hashes = f"hash({', '.join(c.ident for c in columns)})"
+    hashed = f"(SELECT {ROW}, {hashes} AS h FROM {source} WHERE {where})"
     examples = con.execute(
         f"WITH t AS {hashed}, d AS (SELECT h FROM t GROUP BY h HAVING count(*) > 1) "
         f"SELECT {ROW}, first_row FROM (SELECT {ROW}, min({ROW}) OVER (PARTITION BY h) AS first_row, "
         f"row_number() OVER (PARTITION BY h ORDER BY {ROW}) AS n FROM t WHERE h IN (SELECT h FROM d)) "
         f"WHERE n > 1 ORDER BY {ROW} LIMIT {model.MAX_EXAMPLES}"
     ).fetchall()
-    return count, [{"row": int(r[0]), "same_as_row": int(r[1])} for r in examples]
+    return [{"row": int(r[0]), "same_as_row": int(r[1])} for r in examples]
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -> model.Report:
-    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(parquet))})").fetchall()
+    """The report of a version's Parquet file."""
+    path = quote_literal(str(parquet))
+    numbered = f"(SELECT *, file_row_number + 1 AS {ROW} FROM read_parquet({path}, file_row_number = true))"
+    return _run_checks(con, f"read_parquet({path})", numbered, inp)
+
+
+def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: CheckInput) -> model.Report:
+    """`raw`: the rows (a table or a table function); `source`: the same with the row number ROW."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {raw}").fetchall()
     cols = [_Col(str(r[0]), str(r[1])) for r in described]
     by_name = {c.name: c for c in cols}
-    numbered = f"read_parquet({quote_literal(str(parquet))}, file_row_number = true)"
-    source = f"(SELECT *, file_row_number + 1 AS {ROW} FROM {numbered})"
-    raw = f"read_parquet({quote_literal(str(parquet))})"
     labels = {i.name: i.label for i in inp.items}
     declared: dict[str, FieldType] = {i.name: FieldType(i.type) for i in inp.items}
     declared.update(inp.declared)
@@ -217,10 +229,11 @@ def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -
 
     # --- one aggregate scan ------------------------------------------------------------------------
     empty_row = " AND ".join(c.empty for c in cols) if cols else "FALSE"
-    parts: list[str] = ["count(*)", f"count(*) FILTER (WHERE {empty_row})"]
+    # Each column's emptiness is evaluated once per row (trim is the costly part), then counted.
+    flags = [f"{EMPTY}{i}" for i in range(len(cols))]
+    parts: list[str] = ["count(*)", f"count_if({' AND '.join(flags) or 'FALSE'})"]
     planned: list[tuple[Check, _Col, str, str]] = []  # (check, column, condition, detail)
-    for c in cols:
-        parts.append(f"count(*) FILTER (WHERE {c.empty})")
+    parts += [f"count_if({flag})" for flag in flags]
     for c in cols:
         target = declared.get(c.name)
         condition = _type_error(c, target) if target is not None else None
@@ -242,7 +255,21 @@ def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -
     key_like = [c for c in cols if inp.key_columns is None and c.name in model.key_candidates([c.name])]
     for c in key_like:
         parts += [f"count({c.ident})", f"approx_count_distinct({c.ident})"]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {raw}").fetchone()
+    # Duplicate rows (and configured keys) as rows minus distinct hashes, in the same scan; the
+    # examples are looked up only when there are duplicates.
+    key_cols: list[_Col] = []
+    if inp.key_columns:
+        key_cols = [by_name[k] for k in inp.key_columns if k in by_name]
+        if len(key_cols) != len(inp.key_columns):
+            key_cols = []
+    counted: list[tuple[list[_Col], str]] = [(cols, f"NOT ({' AND '.join(flags) or 'FALSE'})")]
+    if key_cols:
+        counted.append((key_cols, " AND ".join(f"NOT {EMPTY}{cols.index(k)}" for k in key_cols)))
+    for columns, where in counted:
+        hashed = f"hash({', '.join(c.ident for c in columns)})" if columns else "0"
+        parts += [f"count_if({where})", f"count(DISTINCT {hashed}) FILTER (WHERE {where})"]
+    flagged = ", ".join(["*", *(f"{c.empty} AS {flag}" for c, flag in zip(cols, flags, strict=True))])
+    row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {flagged} FROM {raw})").fetchone()
     assert row is not None
     total, empty_rows = int(row[0]), int(row[1])
     values = list(row[2:])
@@ -283,22 +310,24 @@ def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -
             )
 
     # --- uniqueness ----------------------------------------------------------------------------------
-    not_empty = f"NOT ({empty_row})"
-    duplicates, examples = _duplicates(con, source, raw, cols, not_empty)
-    if duplicates:
-        findings.append(Finding(Check.DUPLICATE_ROWS, duplicates, total, examples=examples))
     keys: list[list[_Col]] = []
-    if inp.key_columns:
-        key_cols = [by_name[k] for k in inp.key_columns if k in by_name]
-        if key_cols and len(key_cols) == len(inp.key_columns):
-            keys.append(key_cols)
     for c in key_like:
         count, distinct = int(values.pop(0)), int(values.pop(0))
         if model.is_key_like(c.name, count, distinct):
             keys.append([c])
-    for key in keys:
+    repeated = [int(values.pop(0)) - int(values.pop(0)) for _ in counted]
+    if repeated[0]:
+        examples = _duplicate_examples(con, source, cols, f"NOT ({empty_row})")
+        findings.append(Finding(Check.DUPLICATE_ROWS, repeated[0], total, examples=examples))
+    if key_cols:
+        keys.insert(0, key_cols)
+    for n, key in enumerate(keys):
         present = " AND ".join(k.present for k in key)
-        count, examples = _duplicates(con, source, raw, key, present)
+        if n == 0 and key_cols:
+            count = repeated[1]
+            examples = _duplicate_examples(con, source, key, present) if count else []
+        else:
+            count, examples = _duplicates(con, source, raw, key, present)
         name = ",".join(k.name for k in key)
         checked.setdefault(Check.DUPLICATE_KEYS.value, []).append(name)
         if count:

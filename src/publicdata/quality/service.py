@@ -338,8 +338,10 @@ def _to_parquet(
     path: Path,
     folder: Path,
     declared: dict[str, FieldType],
+    compression: str = "uncompressed",
 ) -> tuple[Path, str]:
-    """Read the file as an upload is read (format, encoding, type sniffing) into a scratch Parquet."""
+    """Read the file as an upload is read (format, encoding, type sniffing) into a scratch Parquet
+    (uncompressed by default: it is read once, right away — compressing it costs more than it saves)."""
     text_columns = {n for n, t in declared.items() if t is FieldType.TEXT}
     fmt = readers.detect_format(path, path.name, None)
     temps: list[Path] = []
@@ -369,7 +371,10 @@ def _to_parquet(
     for _ in range(200):
         try:
             select_sql, _types = readers.normalize_select(con, source)
-            con.execute(f"COPY ({select_sql}) TO {quote_literal(str(parquet))} (FORMAT parquet)")
+            con.execute(
+                f"COPY ({select_sql}) TO {quote_literal(str(parquet))} "
+                f"(FORMAT parquet, COMPRESSION {quote_literal(compression)})"
+            )
             return parquet, encoding
         except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
             if readers.is_unicode_error(exc) and not checked and fmt != "xlsx":
