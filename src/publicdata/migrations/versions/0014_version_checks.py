@@ -1,7 +1,7 @@
 """a data version is committed before its checks run (queryable by its provider at once) and becomes
 current only when the privacy scan and quality checks are recorded (`checked_at`)
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-23 18:10:00
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
