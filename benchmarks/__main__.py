@@ -46,7 +46,7 @@ NOTES = [
     "database) under the same client — with client and server sharing this machine's cores, its figures "
     "bound what any Python server can show here.",
     "P4: ours = full-file HTTP download from our server (read and discarded by the client; the first "
-    "request streams the export while DuckDB writes it, later ones send the cached file); DuckDB = "
+    "request waits for the export to be written, later ones send the cached file); DuckDB = "
     "`COPY (SELECT * FROM read_parquet(stored version)) TO file` on the same machine.",
 ]
 

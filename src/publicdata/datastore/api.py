@@ -16,10 +16,10 @@ import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from publicdata.datastore import export, ingest_service, service
+from publicdata.datastore import ingest_service, service
 from publicdata.datastore.model import TokenBucket, content_disposition
 from publicdata.errors import RateLimited
 from publicdata.http import PlatformDep, PrincipalDep
@@ -168,18 +168,19 @@ def query_sql(platform: PlatformDep, actor: PrincipalDep, body: SqlIn) -> dict[s
     return service.sql_query(platform, actor=actor, sql=body.sql)
 
 
-def _file(found: service.Download) -> Response:
-    headers = {"Content-Disposition": content_disposition(found.filename)}
-    if found.pending is not None:  # first download: chunked, while DuckDB writes the export
-        return StreamingResponse(export.follow(found.pending), media_type=found.media_type, headers=headers)
-    return FileResponse(found.path, media_type=found.media_type, headers=headers)
+def _file(found: service.Download) -> FileResponse:
+    return FileResponse(
+        found.path,
+        media_type=found.media_type,
+        headers={"Content-Disposition": content_disposition(found.filename)},
+    )
 
 
 @router.get("/datasets/{ref}/download.{fmt}", operation_id="download_data", dependencies=[Limited])
 def download_data(
     platform: PlatformDep, actor: PrincipalDep, ref: str, fmt: str, bom: bool = False
-) -> Response:
-    return _file(service.download(platform, actor=actor, ref=ref, fmt=fmt, bom=bom, stream=True))
+) -> FileResponse:
+    return _file(service.download(platform, actor=actor, ref=ref, fmt=fmt, bom=bom))
 
 
 @router.get(
@@ -189,7 +190,5 @@ def download_data(
 )
 def download_version(
     platform: PlatformDep, actor: PrincipalDep, ref: str, version: int, fmt: str, bom: bool = False
-) -> Response:
-    return _file(
-        service.download(platform, actor=actor, ref=ref, fmt=fmt, version=version, bom=bom, stream=True)
-    )
+) -> FileResponse:
+    return _file(service.download(platform, actor=actor, ref=ref, fmt=fmt, version=version, bom=bom))

@@ -12,11 +12,8 @@ import hashlib
 import json
 import os
 import shutil
-import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +50,7 @@ def _neutralized(column: Column) -> str:
     return f"CASE WHEN {flagged} THEN '''' || {value} ELSE {value} END AS {ident}"
 
 
-@dataclass(frozen=True)
-class PendingExport:
-    """An export being written by DuckDB (in order, front to back) that a download streams as it grows."""
-
-    temp: Path  # renamed to `target` by the writer when complete
-    target: Path
-    done: Future[None]
-
-
-_WRITERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="publicdata-export")
-
-
-def open_export(
+def export_file(
     settings: Settings,
     *,
     parquet: Path,
@@ -73,10 +58,8 @@ def open_export(
     row_count: int,
     fmt: str,
     bom: bool = False,
-    stream: bool = False,
-) -> Path | PendingExport:
-    """The cached export of a version in `fmt`; on first request of a CSV or JSON export with
-    `stream`, the export being written — the first download streams it instead of waiting for it."""
+) -> Path:
+    """The cached export of a version in `fmt` (written on first request)."""
     if fmt not in FORMATS:
         raise fail("unsupported_format", f"unknown download format '{fmt}'", "不支持的下载格式")
     if fmt == "xlsx" and row_count > XLSX_MAX_DATA_ROWS:
@@ -104,14 +87,9 @@ def open_export(
     if target.exists():
         return target
     temp = folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{target.name}"
-    if stream and fmt in ("csv", "json") and not bom:
-        return PendingExport(
-            temp, target, _WRITERS.submit(_write_in_place, settings, parquet, columns, fmt, temp, target)
-        )
     try:
         if bom:
-            plain = open_export(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
-            assert isinstance(plain, Path)  # not streamed: complete
+            plain = export_file(settings, parquet=parquet, columns=columns, row_count=row_count, fmt=fmt)
             with open(temp, "wb") as out, open(plain, "rb") as source:
                 out.write(codecs.BOM_UTF8)
                 shutil.copyfileobj(source, out, 1024 * 1024)
@@ -125,42 +103,6 @@ def open_export(
     finally:
         temp.unlink(missing_ok=True)
     return target
-
-
-def _write_in_place(
-    settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str, temp: Path, target: Path
-) -> None:
-    try:
-        _copy(settings, parquet, columns, fmt, temp)
-        os.replace(temp, target)  # a reader holding the temp file open keeps reading it to the end
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def follow(pending: PendingExport, chunk: int = 1024 * 1024, poll: float = 0.005) -> Iterator[bytes]:
-    """The bytes of an export while it is written, then to its end; raises if the writer failed."""
-    while True:
-        try:
-            handle = open(pending.temp, "rb")  # noqa: SIM115 (closed below, after the loop)
-            break
-        except FileNotFoundError:
-            if pending.done.done():  # already complete and renamed (or failed: raises)
-                pending.done.result()
-                handle = open(pending.target, "rb")  # noqa: SIM115
-                break
-            time.sleep(poll)
-    with handle:
-        while True:
-            data = handle.read(chunk)
-            if data:
-                yield data
-            elif pending.done.done():
-                pending.done.result()
-                while data := handle.read(chunk):  # written between the last read and the end
-                    yield data
-                return
-            else:
-                time.sleep(poll)
 
 
 _FILTER_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
@@ -234,8 +176,10 @@ def _copy(settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str
     }[fmt]
     con = work_cursor(settings)
     try:
+        # Explicit order: DuckDB's parallel CSV/JSON writer does not always keep the file's row order.
+        source = f"read_parquet({quote_literal(str(parquet))}, file_row_number=true)"
         con.execute(
-            f"COPY (SELECT {exprs} FROM read_parquet({quote_literal(str(parquet))})) "
+            f"COPY (SELECT {exprs} FROM {source} ORDER BY file_row_number) "
             f"TO {quote_literal(str(out))} ({options})"
         )
     finally:

@@ -416,10 +416,9 @@ def sql_query(
 
 @dataclass(frozen=True)
 class Download:
-    path: Path  # the complete export; while `pending`, where it will be once written
+    path: Path
     filename: str
     media_type: str
-    pending: export.PendingExport | None = None  # the first download streams the export being written
 
 
 def download(
@@ -431,10 +430,7 @@ def download(
     version: int | None = None,
     bom: bool = False,
     now: datetime | None = None,
-    stream: bool = False,
 ) -> Download:
-    """A download of the current (or given) version; with `stream`, a first request of a CSV/JSON export
-    comes back `pending` — to be streamed while it is written — instead of waiting for the whole file."""
     if fmt not in export.FORMATS:
         raise NotFound(f"unknown download format '{fmt}'", message_zh="不支持的下载格式")
     now = now or utcnow()
@@ -443,14 +439,13 @@ def download(
         if resolved.scope is not None:
             grant_calls.check_quota(session, resolved.scope, now)
     source, rows = _source(platform, resolved)
-    found = export.open_export(
+    path = export.export_file(
         platform.settings,
         parquet=source,
         columns=resolved.columns(),
         row_count=rows,
         fmt=fmt,
         bom=bom and fmt == "csv",
-        stream=stream,
     )
     with platform.db.transaction() as session:
         logged = grant_reads.log_served(
@@ -480,6 +475,4 @@ def download(
             },
         )
     filename = export_filename(resolved.name, version and resolved.version.version, fmt)
-    if isinstance(found, export.PendingExport):
-        return Download(found.target, filename, EXPORT_MEDIA_TYPES[fmt], found)
-    return Download(found, filename, EXPORT_MEDIA_TYPES[fmt])
+    return Download(path, filename, EXPORT_MEDIA_TYPES[fmt])
