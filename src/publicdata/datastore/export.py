@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from publicdata.config import Settings
-from publicdata.datastore.engine import work_cursor
+from publicdata.datastore.engine import new_connection, work_cursor
 from publicdata.datastore.geometry import wkt_to_geojson
 from publicdata.datastore.model import (
     FORMULA_PREFIXES,
@@ -174,12 +174,14 @@ def _copy(settings: Settings, parquet: Path, columns: Sequence[Column], fmt: str
         "json": "FORMAT json, ARRAY true",
         "parquet": "FORMAT parquet, COMPRESSION zstd",
     }[fmt]
-    con = work_cursor(settings)
+    # Text exports are written by one thread on a connection of their own: DuckDB's parallel CSV/JSON
+    # writer does not always keep the rows' order, and sorting instead would hold the rows in memory.
+    con = new_connection(settings) if fmt in ("csv", "json") else work_cursor(settings)
     try:
-        # Explicit order: DuckDB's parallel CSV/JSON writer does not always keep the file's row order.
-        source = f"read_parquet({quote_literal(str(parquet))}, file_row_number=true)"
+        if fmt in ("csv", "json"):
+            con.execute("SET threads = 1")
         con.execute(
-            f"COPY (SELECT {exprs} FROM {source} ORDER BY file_row_number) "
+            f"COPY (SELECT {exprs} FROM read_parquet({quote_literal(str(parquet))})) "
             f"TO {quote_literal(str(out))} ({options})"
         )
     finally:
