@@ -96,6 +96,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def p99_target(label: str, m: Measurement) -> Target:
+    """P2's latency ceiling (≤ 30 ms) for a measured server."""
+    p99 = m.extra.get("p99")
+    return Target(
+        "P2", label, float(p99.split()[0]) if p99 else None, 30, "max", "ms", reason=m.unavailable or ""
+    )
+
+
 def git_commit() -> str:
     out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True)
     return out.stdout.strip() or "unknown"
@@ -341,29 +349,10 @@ class Bench:
                 m.unavailable = str(exc)[:300]
         rep.targets.append(ratio_target("P2", "ours vs Datasette req/s", m_ours, m_ds, 2))
         rep.targets.append(ratio_target("P2", "ours, answer cache off, vs Datasette req/s", m_cold, m_ds, 2))
-        floor_p99 = m_floor.extra.get("p99")
         rep.targets.append(
-            Target(
-                "P2",
-                "p99 latency of the smallest uvicorn app, same client (calibration)",
-                float(floor_p99.split()[0]) if floor_p99 else None,
-                30,
-                "max",
-                "ms",
-            )
+            p99_target("p99 latency of the smallest uvicorn app, same client (calibration)", m_floor)
         )
-        p99 = m_ours.extra.get("p99")
-        rep.targets.append(
-            Target(
-                "P2",
-                "our p99 latency",
-                float(p99.split()[0]) if p99 else None,
-                30,
-                "max",
-                "ms",
-                reason=m_ours.unavailable or "",
-            )
-        )
+        rep.targets.append(p99_target("our p99 latency", m_ours))
 
     @staticmethod
     def _check(url: str) -> None:

@@ -78,16 +78,23 @@ def known_area_codes() -> tuple[str, ...]:
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-@cache
-def _resident_id_sql(x: str) -> str:
+def _resident_id_checks(x: str, weighted: str) -> tuple[str, str, str, str]:
+    """The resident-ID conditions on the text `x`: shape, check digit (`weighted`: the 17 digits'
+    weighted sum), birth date, known area code."""
     areas = "|".join(known_area_codes())  # RE2 compiles the alternation to an automaton
-    weighted = " + ".join(f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_RIC_WEIGHTS))
-    return _in_turn(
+    return (
         f"regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]')",
         f"substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1))",
         f"try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date",
         f"regexp_full_match(substr({x}, 1, 6), '(?:{areas})')",
     )
+
+
+@cache
+def _resident_id_sql(x: str) -> str:
+    weighted = " + ".join(f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_RIC_WEIGHTS))
+    shape, check, born, area = _resident_id_checks(x, weighted)
+    return _in_turn(shape, check, born, area)
 
 
 def _in_turn(*conditions: str) -> str:
@@ -109,14 +116,9 @@ def resident_id_sql(k: str) -> str:
     """`is_resident_id` in DuckDB SQL over `resident_id_key`: the shape, birth date, known area code and
     check digit (ISO 7064 MOD 11-2), cheapest first."""
     x, n = f"struct_extract({k}, 's')", f"struct_extract({k}, 'n')"
-    areas = "|".join(known_area_codes())
     weighted = " + ".join(f"{_digit(n, 16 - i)} * {w}" for i, w in enumerate(_RIC_WEIGHTS))
-    return _in_turn(
-        f"regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]')",
-        f"try_strptime(substr({x}, 7, 8), '%Y%m%d') BETWEEN TIMESTAMP '1900-01-01' AND current_date",
-        f"regexp_full_match(substr({x}, 1, 6), '(?:{areas})')",
-        f"substr('10X98765432', 1 + CAST(({weighted}) % 11 AS INTEGER), 1) = upper(substr({x}, 18, 1))",
-    )
+    shape, check, born, area = _resident_id_checks(x, weighted)
+    return _in_turn(shape, born, area, check)
 
 
 # identity's mobile rule (prefixes the MIIT assigned), as RE2 for DuckDB after removing separators.
