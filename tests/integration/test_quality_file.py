@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -68,3 +69,101 @@ def test_vectorized_identifier_checks_agree_with_python_stdnum() -> None:
         expected = [identifier_valid(kind, v) for v in values]
         assert got == expected, kind
         assert 0 < sum(expected) < len(values)
+
+
+def _declared() -> dict[str, Any]:
+    from publicdata.catalog.model import FieldType
+    from tests.e2e.test_quality_api import FIELDS
+
+    return {f["name"]: FieldType(f["type"]) for f in FIELDS}
+
+
+def _version_report(settings: Any, path: Path, folder: Path, inp: Any) -> dict[str, Any]:
+    """The report of the file's Parquet version, as the version pipeline checks an upload."""
+    from publicdata.datastore.engine import new_connection
+    from publicdata.datastore.model import quote_literal
+    from publicdata.quality.checks import run_checks
+    from publicdata.quality.service import read_like_upload
+
+    con = new_connection(settings)
+    parquet = folder / "version.parquet"
+    read_like_upload(
+        settings,
+        con,
+        path,
+        folder,
+        inp.declared,
+        lambda rows: con.execute(
+            f"COPY (SELECT * FROM {rows}) TO {quote_literal(str(parquet))} (FORMAT parquet)"
+        ),
+    )
+    try:
+        return run_checks(con, parquet, inp).as_dict()
+    finally:
+        con.close()
+
+
+@pytest.mark.req("QUA-1")
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+@pytest.mark.parametrize("configured_key", [True, False])
+def test_file_report_reads_the_file_once_and_equals_the_version_report(
+    tmp_path: Path, encoding: str, configured_key: bool
+) -> None:
+    """check_file scans the text itself (no Parquet copy) and looks up examples in a numbered copy made
+    only when something was found: every finding, count and example row equals the version's report."""
+    from publicdata.config import Settings
+    from publicdata.quality.checks import CheckInput
+    from publicdata.quality.model import parse_constraints
+    from publicdata.quality.service import check_file
+    from tests.e2e.test_quality_api import csv_bytes, defective_rows
+
+    path = tmp_path / "defects.csv"
+    path.write_bytes(csv_bytes(defective_rows()).decode().encode(encoding))
+    settings = Settings(var_dir=tmp_path / "var")
+    key = ["record_id"] if configured_key else None
+    report = check_file(
+        settings, path, key_columns=key, declared=_declared(), constraints={"amount": {"max": 1000}}
+    )
+    constraints, _problems = parse_constraints({"amount": {"max": 1000}})
+    inp = CheckInput(declared=_declared(), key_columns=key, constraints=constraints)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert report["findings"] == _version_report(settings, path, scratch, inp)["findings"]
+    found = {
+        (f["check"], f["column"]): (f["count"], [e["row"] for e in f["examples"]]) for f in report["findings"]
+    }
+    assert found == {
+        ("empty_values", "note"): (2, [3, 4]),
+        ("empty_rows", None): (1, [21]),
+        ("duplicate_rows", None): (1, [22]),
+        ("duplicate_keys", "record_id"): (2, [22, 23]),
+        ("type_errors", "amount"): (1, [7]),
+        ("type_errors", "report_date"): (1, [8]),
+        ("out_of_range", "amount"): (1, [9]),
+        ("invalid_identifiers", "credit_code"): (1, [10]),
+        ("invalid_identifiers", "id_card"): (1, [11]),
+        ("inconsistent_codes", "district_code"): (1, [12]),
+    }
+    assert report["row_count"] == 23 and report["encoding"] == ("utf-8" if encoding == "utf-8" else "gb18030")
+
+
+@pytest.mark.req("QUA-1")
+def test_file_report_survives_a_late_value_that_breaks_the_sniffed_type(tmp_path: Path) -> None:
+    """The sniffer sees the first rows only; a text value far down an integer column fails the scan,
+    which demotes the column to text and scans again, as the ingest does — and reports the type error."""
+    from publicdata.catalog.model import FieldType
+    from publicdata.config import Settings
+    from publicdata.quality.service import check_file
+
+    lines = ["id,amount,district_code"]
+    lines += [f"{i},{i % 97},310115" for i in range(1, 60_001)]
+    lines[45_000] = "45000,n/a,310115"
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = check_file(Settings(var_dir=tmp_path / "var"), path, declared={"amount": FieldType.INTEGER})
+    assert report["row_count"] == 60_000
+    errors = [f for f in report["findings"] if f["check"] == "type_errors"]
+    assert [(f["column"], f["count"], f["examples"]) for f in errors] == [
+        ("amount", 1, [{"row": 45_000, "value": "n/a"}])
+    ]
+    assert report["counts"] == {"type_errors": 1}

@@ -1,14 +1,16 @@
-"""The quality checks executed in DuckDB over one version's Parquet file (vectorized, few scans).
+"""The quality checks executed in DuckDB over a version's Parquet file or a file read like an upload.
 
-One aggregate scan counts empty values, empty rows, type errors, constraint violations and the
-distinct counts of key-like columns; duplicates use a hash per row (key); identifiers and division
-codes are checked on the *distinct* candidate values only (python-stdnum / the NBS table). Row numbers
+The rows are read once: one aggregate scan counts empty values, empty rows, type errors, constraint
+violations, duplicate rows and keys (rows minus distinct hashes) and gathers the distinct values of
+identifier and division-code columns, which are then validated once each (python-stdnum's rules in
+SQL, the NBS table). Only what the scan found is looked up again (examples, occurrences). Row numbers
 in examples are 1-based data rows (row 1 = the first row after the header).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -182,19 +184,6 @@ def _examples(
     return [{"row": int(r[0]), **({"value": r[1]} if col is not None else {})} for r in rows]
 
 
-def _duplicates(
-    con: duckdb.DuckDBPyConnection, source: str, raw: str, columns: Sequence[_Col], where: str
-) -> tuple[int, list[dict[str, Any]]]:
-    """Rows that repeat an earlier row's values of `columns` (hash per row); first examples."""
-    hashes = f"hash({', '.join(c.ident for c in columns)})"
-    row = con.execute(
-        f"SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) AS c FROM {raw} WHERE {where} "
-        f"GROUP BY {hashes} HAVING count(*) > 1)"
-    ).fetchone()
-    count = int(row[0]) if row else 0
-    return count, _duplicate_examples(con, source, columns, where) if count else []
-
-
 def _duplicate_examples(
     con: duckdb.DuckDBPyConnection, source: str, columns: Sequence[_Col], where: str
 ) -> list[dict[str, Any]]:
@@ -210,15 +199,56 @@ def _duplicate_examples(
     return [{"row": int(r[0]), "same_as_row": int(r[1])} for r in examples]
 
 
+class Rows:
+    """The rows the checks read. `raw` (a table, a table function or a subquery) is read once, by the
+    aggregate scan; `numbered()` gives the same rows with their 1-based number ROW, for the lookups that
+    run only when something was found (examples, occurrences of invalid values). A Parquet version
+    numbers its rows itself; a text file read for the CLI is copied into a temporary table on the first
+    lookup, because every lookup on the text would parse the whole file again."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: str, numbered: str | None = None) -> None:
+        self.con = con
+        self.raw = raw
+        self._numbered = numbered
+        self._temps: list[str] = []
+
+    def temp(self, select_sql: str, parameters: list[Any] | None = None) -> str:
+        """A temporary table of `select_sql` (dropped by `close`)."""
+        name = f"__quality_{uuid.uuid4().hex}"
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", parameters)
+        self._temps.append(name)
+        return name
+
+    def numbered(self) -> str:
+        if self._numbered is None:
+            # With insertion order preserved, a table's rowid is the row's place in the file.
+            table = self.temp(f"SELECT * FROM {self.raw}")
+            self._numbered = f"(SELECT *, rowid + 1 AS {ROW} FROM {table})"
+        return self._numbered
+
+    def close(self) -> None:
+        for name in self._temps:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._temps.clear()
+
+
 def run_checks(con: duckdb.DuckDBPyConnection, parquet: Path, inp: CheckInput) -> model.Report:
     """The report of a version's Parquet file."""
     path = quote_literal(str(parquet))
     numbered = f"(SELECT *, file_row_number + 1 AS {ROW} FROM read_parquet({path}, file_row_number = true))"
-    return _run_checks(con, f"read_parquet({path})", numbered, inp)
+    return check_rows(Rows(con, f"read_parquet({path})", numbered), inp)
 
 
-def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: CheckInput) -> model.Report:
-    """`raw`: the rows (a table or a table function); `source`: the same with the row number ROW."""
+def check_rows(rows: Rows, inp: CheckInput) -> model.Report:
+    """Every check over `rows`: one aggregate scan, then lookups for what it found."""
+    try:
+        return _check_rows(rows, inp)
+    finally:
+        rows.close()
+
+
+def _check_rows(rows: Rows, inp: CheckInput) -> model.Report:
+    con, raw = rows.con, rows.raw
     described = con.execute(f"DESCRIBE SELECT * FROM {raw}").fetchall()
     cols = [_Col(str(r[0]), str(r[1])) for r in described]
     by_name = {c.name: c for c in cols}
@@ -226,6 +256,15 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
     declared: dict[str, FieldType] = {i.name: FieldType(i.type) for i in inp.items}
     declared.update(inp.declared)
     checked: dict[str, list[str]] = {}
+    # Identifier columns are told from the first rows; their distinct values, and those of division-code
+    # columns, are gathered by the aggregate scan and validated once each afterwards.
+    kinds = _identifier_columns(con, raw, [c for c in cols if c.is_text], labels)
+    code_cols = [
+        c
+        for c in cols
+        if model.is_division_code_column(c.name, labels.get(c.name, ""))
+        and c.kind in (ColumnType.TEXT, ColumnType.INTEGER)
+    ]
 
     # --- one aggregate scan ------------------------------------------------------------------------
     empty_row = " AND ".join(c.empty for c in cols) if cols else "FALSE"
@@ -254,7 +293,8 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
         parts.append(f"count(*) FILTER (WHERE {condition})")
     key_like = [c for c in cols if inp.key_columns is None and c.name in model.key_candidates([c.name])]
     for c in key_like:
-        parts += [f"count({c.ident})", f"approx_count_distinct({c.ident})"]
+        present = f"NOT {EMPTY}{cols.index(c)}"
+        parts += [f"count_if({present})", f"count(DISTINCT {c.ident}) FILTER (WHERE {present})"]
     # Duplicate rows (and configured keys) as rows minus distinct hashes, in the same scan; the
     # examples are looked up only when there are duplicates.
     key_cols: list[_Col] = []
@@ -268,8 +308,14 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
     for columns, where in counted:
         hashed = f"hash({', '.join(c.ident for c in columns)})" if columns else "0"
         parts += [f"count_if({where})", f"count(DISTINCT {hashed}) FILTER (WHERE {where})"]
+    listed = list(dict.fromkeys([*kinds, *code_cols]))
+    lists = {c: f"a{len(parts) + n}" for n, c in enumerate(listed)}
+    parts += [f"list(DISTINCT {c.as_text}) FILTER (WHERE {c.present})" for c in listed]
     flagged = ", ".join(["*", *(f"{c.empty} AS {flag}" for c, flag in zip(cols, flags, strict=True))])
-    row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {flagged} FROM {raw})").fetchone()
+    named = ", ".join(f"{part} AS a{n}" for n, part in enumerate(parts))
+    scan = rows.temp(f"SELECT {named} FROM (SELECT {flagged} FROM {raw})")
+    scalars = ", ".join(f"a{n}" for n in range(len(parts) - len(listed)))
+    row = con.execute(f"SELECT {scalars} FROM {scan}").fetchone()
     assert row is not None
     total, empty_rows = int(row[0]), int(row[1])
     values = list(row[2:])
@@ -277,7 +323,9 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
 
     if empty_rows:
         findings.append(
-            Finding(Check.EMPTY_ROWS, empty_rows, total, examples=_examples(con, source, empty_row, None))
+            Finding(
+                Check.EMPTY_ROWS, empty_rows, total, examples=_examples(con, rows.numbered(), empty_row, None)
+            )
         )
     for c in cols:
         empties = int(values.pop(0))
@@ -291,7 +339,7 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
                     count,
                     total,
                     column=c.name,
-                    examples=_examples(con, source, cond, None),
+                    examples=_examples(con, rows.numbered(), cond, None),
                 )
             )
     checked[Check.EMPTY_VALUES.value] = [c.name for c in cols]
@@ -305,75 +353,67 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
                     total,
                     column=c.name,
                     detail=detail,
-                    examples=_examples(con, source, condition, c),
+                    examples=_examples(con, rows.numbered(), condition, c),
                 )
             )
 
     # --- uniqueness ----------------------------------------------------------------------------------
-    keys: list[list[_Col]] = []
+    keys: list[tuple[list[_Col], int]] = []
     for c in key_like:
         count, distinct = int(values.pop(0)), int(values.pop(0))
         if model.is_key_like(c.name, count, distinct):
-            keys.append([c])
+            keys.append(([c], count - distinct))
     repeated = [int(values.pop(0)) - int(values.pop(0)) for _ in counted]
     if repeated[0]:
-        examples = _duplicate_examples(con, source, cols, f"NOT ({empty_row})")
+        examples = _duplicate_examples(con, rows.numbered(), cols, f"NOT ({empty_row})")
         findings.append(Finding(Check.DUPLICATE_ROWS, repeated[0], total, examples=examples))
     if key_cols:
-        keys.insert(0, key_cols)
-    for n, key in enumerate(keys):
+        keys.insert(0, (key_cols, repeated[1]))
+    for key, count in keys:
         present = " AND ".join(k.present for k in key)
-        if n == 0 and key_cols:
-            count = repeated[1]
-            examples = _duplicate_examples(con, source, key, present) if count else []
-        else:
-            count, examples = _duplicates(con, source, raw, key, present)
         name = ",".join(k.name for k in key)
         checked.setdefault(Check.DUPLICATE_KEYS.value, []).append(name)
         if count:
+            examples = _duplicate_examples(con, rows.numbered(), key, present)
             findings.append(Finding(Check.DUPLICATE_KEYS, count, total, column=name, examples=examples))
 
-    # --- identifiers and division codes (distinct candidates only) ------------------------------------
-    text_cols = [c for c in cols if c.is_text]
-    kinds = _identifier_columns(con, raw, text_cols, labels)
+    # --- identifiers and division codes (each distinct value once) ---------------------------------
     for c, kind in kinds.items():
-        # Validate each distinct value once (identifier columns repeat values: companies, persons).
-        condition = f"({c.present} AND NOT {identifier_valid_sql(kind, c.as_text)})"
-        row = con.execute(
-            f"SELECT coalesce(sum(n) FILTER (WHERE NOT {identifier_valid_sql(kind, 'v')}), 0) FROM "
-            f"(SELECT {c.as_text} AS v, count(*) AS n FROM {raw} WHERE {c.present} GROUP BY v)"
-        ).fetchone()
-        count = int(row[0]) if row else 0
         checked.setdefault(Check.INVALID_IDENTIFIERS.value, []).append(c.name)
-        if count:
-            findings.append(
-                Finding(
-                    Check.INVALID_IDENTIFIERS,
-                    count,
-                    total,
-                    column=c.name,
-                    detail=kind.value,
-                    examples=_examples(con, source, condition, c),
-                )
+        invalid = rows.temp(
+            f"SELECT v FROM (SELECT unnest({lists[c]}) AS v FROM {scan}) "
+            f"WHERE NOT {identifier_valid_sql(kind, 'v')}"
+        )
+        if not _scalar(con, f"SELECT count(*) FROM {invalid}"):
+            continue
+        condition = f"({c.present} AND {c.as_text} IN (SELECT v FROM {invalid}))"
+        count = _scalar(con, f"SELECT count(*) FROM {raw} WHERE {condition}")
+        findings.append(
+            Finding(
+                Check.INVALID_IDENTIFIERS,
+                count,
+                total,
+                column=c.name,
+                detail=kind.value,
+                examples=_examples(con, rows.numbered(), condition, c),
             )
-    for c in cols:
-        if not model.is_division_code_column(c.name, labels.get(c.name, "")):
-            continue
-        if c.kind not in (ColumnType.TEXT, ColumnType.INTEGER):
-            continue
-        values_found = _distinct(con, source, c, limit=DISTINCT_LIMIT)
-        if values_found is None:
+        )
+    for c in code_cols:
+        if _scalar(con, f"SELECT coalesce(len({lists[c]}), 0) FROM {scan}") > DISTINCT_LIMIT:
             continue
         checked.setdefault(Check.INCONSISTENT_CODES.value, []).append(c.name)
-        unknown = sorted(
-            (first, value, n)
-            for value, n, first in values_found
-            if not (re.fullmatch(r"[0-9]{6}", value) and is_known_code(value))
-        )
-        if unknown:
-            shown = [{"row": first, "value": value} for first, value, _n in unknown]
-            count = sum(n for _first, _value, n in unknown)
-            findings.append(Finding(Check.INCONSISTENT_CODES, count, total, column=c.name, examples=shown))
+        codes = [str(v) for (v,) in con.execute(f"SELECT unnest({lists[c]}) FROM {scan}").fetchall()]
+        unknown = [v for v in codes if not (re.fullmatch(r"[0-9]{6}", v) and is_known_code(v))]
+        if not unknown:
+            continue
+        table = rows.temp("SELECT unnest($1::VARCHAR[]) AS v", [unknown])
+        found = con.execute(
+            f"SELECT min({ROW}), {c.as_text} AS v, count(*) FROM {rows.numbered()} "
+            f"WHERE {c.present} AND {c.as_text} IN (SELECT v FROM {table}) GROUP BY v ORDER BY 1"
+        ).fetchall()
+        shown = [{"row": int(first), "value": str(value)} for first, value, _n in found]
+        count = sum(int(n) for _first, _value, n in found)
+        findings.append(Finding(Check.INCONSISTENT_CODES, count, total, column=c.name, examples=shown))
 
     # --- documentation and timeliness ---------------------------------------------------------------
     findings += model.documentation_findings(inp.items, [c.name for c in cols])
@@ -387,17 +427,9 @@ def _run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: str, inp: Chec
     )
 
 
-def _distinct(
-    con: duckdb.DuckDBPyConnection, source: str, col: _Col, limit: int | None = None
-) -> list[tuple[str, int, int]] | None:
-    """(value, occurrences, first row) of a column's present values; None if more than `limit`."""
-    sql = f"SELECT {col.as_text} AS v, count(*), min({ROW}) FROM {source} WHERE {col.present} GROUP BY v" + (
-        f" LIMIT {limit + 1}" if limit else ""
-    )
-    rows = con.execute(sql).fetchall()
-    if limit and len(rows) > limit:
-        return None
-    return [(str(v), int(n), int(first)) for v, n, first in rows]
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _identifier_columns(

@@ -4,9 +4,10 @@ monitoring view across providers (QUA-1, CAT-8), and the report of a local file 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from sqlalchemy import func, select
@@ -21,7 +22,6 @@ from publicdata.catalog.views import last_data_update
 from publicdata.config import Settings
 from publicdata.datastore import readers
 from publicdata.datastore.engine import new_connection
-from publicdata.datastore.model import quote_literal
 from publicdata.datastore.tables import DataVersion
 from publicdata.db import utcnow
 from publicdata.errors import NotFound, ValidationFailed, field_problems
@@ -29,11 +29,13 @@ from publicdata.identity.permissions import Principal
 from publicdata.identity.service import find_organization, require
 from publicdata.platform import Platform
 from publicdata.quality import rules
-from publicdata.quality.checks import CheckInput, run_checks
+from publicdata.quality.checks import CheckInput, Rows, check_rows
 from publicdata.quality.model import constraints_json, parse_constraints
 from publicdata.quality.tables import QualityConfig, QualityReport, SampleLink
 from publicdata.quality.workflow import open_order_for
 from publicdata.workdays.model import shanghai_date
+
+T = TypeVar("T")
 
 
 def report_out(row: QualityReport) -> dict[str, Any]:
@@ -310,38 +312,39 @@ def check_file(
     declared: dict[str, FieldType] | None = None,
     constraints: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The quality report of a CSV / TSV / JSON / XLSX file (GBK and other encodings as on upload)."""
+    """The quality report of a CSV / TSV / JSON / XLSX file (GBK and other encodings as on upload).
+    The checks read the file itself, once, in the aggregate scan (no Parquet copy is written first)."""
     declared = declared or {}
     parsed, problems = parse_constraints(constraints or {})
     if problems:
         raise ValidationFailed(
             "invalid constraints", message_zh="约束配置有误", details=field_problems(problems)
         )
+    inp = CheckInput(declared=declared, key_columns=key_columns or None, constraints=parsed)
     con = new_connection(settings)
     con.execute("SET enable_progress_bar = false")
     try:
         with tempfile.TemporaryDirectory(prefix="publicdata-quality-") as scratch:
-            parquet, encoding = _to_parquet(settings, con, path, Path(scratch), declared)
-            report = run_checks(
-                con,
-                parquet,
-                CheckInput(declared=declared, key_columns=key_columns or None, constraints=parsed),
+            report, encoding = read_like_upload(
+                settings, con, path, Path(scratch), declared, lambda raw: check_rows(Rows(con, raw), inp)
             )
     finally:
         con.close()
     return {"file": str(path), "encoding": encoding, **report.as_dict()}
 
 
-def _to_parquet(
+def read_like_upload(
     settings: Settings,
     con: duckdb.DuckDBPyConnection,
     path: Path,
     folder: Path,
     declared: dict[str, FieldType],
-    compression: str = "uncompressed",
-) -> tuple[Path, str]:
-    """Read the file as an upload is read (format, encoding, type sniffing) into a scratch Parquet
-    (uncompressed by default: it is read once, right away — compressing it costs more than it saves)."""
+    use: Callable[[str], T],
+) -> tuple[T, str]:
+    """`use(rows)` over the file read as an upload is read (format, encoding, type sniffing; `rows` is
+    a subquery), and the encoding found. A read error inside `use` is handled as the ingest does: a
+    column whose sniffed type a later value breaks becomes text, a file that is not UTF-8 past its
+    first megabyte is checked whole or transcoded, and `use` runs again."""
     text_columns = {n for n, t in declared.items() if t is FieldType.TEXT}
     fmt = readers.detect_format(path, path.name, None)
     temps: list[Path] = []
@@ -367,15 +370,10 @@ def _to_parquet(
 
     source, encoding = source_for(True)
     checked = encoding != "utf-8"
-    parquet = folder / "data.parquet"
     for _ in range(200):
         try:
             select_sql, _types = readers.normalize_select(con, source)
-            con.execute(
-                f"COPY ({select_sql}) TO {quote_literal(str(parquet))} "
-                f"(FORMAT parquet, COMPRESSION {quote_literal(compression)})"
-            )
-            return parquet, encoding
+            return use(f"({select_sql})"), encoding
         except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
             if readers.is_unicode_error(exc) and not checked and fmt != "xlsx":
                 # The fast path trusted the first megabyte: check every byte, or transcode.
