@@ -86,6 +86,21 @@ def defective_rows() -> list[list[str]]:
     return rows
 
 
+# (check, column) → (count, example rows) of defective_rows() with the key and max 1000 configured.
+SEEDED_FINDINGS = {
+    ("empty_values", "note"): (2, [3, 4]),
+    ("empty_rows", None): (1, [21]),
+    ("duplicate_rows", None): (1, [22]),
+    ("duplicate_keys", "record_id"): (2, [22, 23]),
+    ("type_errors", "amount"): (1, [7]),
+    ("type_errors", "report_date"): (1, [8]),
+    ("out_of_range", "amount"): (1, [9]),
+    ("invalid_identifiers", "credit_code"): (1, [10]),
+    ("invalid_identifiers", "id_card"): (1, [11]),
+    ("inconsistent_codes", "district_code"): (1, [12]),
+}
+
+
 @pytest.fixture
 def actors(platform: Platform) -> Actors:
     return make_actors(platform)
@@ -131,18 +146,7 @@ def test_seeded_defects_are_each_found_with_exact_counts(client: TestClient, act
     report = body["latest"]
     assert report["version"] == 1 and report["row_count"] == 23
     found = findings_by(report)
-    expected = {
-        ("empty_values", "note"): (2, [3, 4]),
-        ("empty_rows", None): (1, [21]),
-        ("duplicate_rows", None): (1, [22]),
-        ("duplicate_keys", "record_id"): (2, [22, 23]),
-        ("type_errors", "amount"): (1, [7]),
-        ("type_errors", "report_date"): (1, [8]),
-        ("out_of_range", "amount"): (1, [9]),
-        ("invalid_identifiers", "credit_code"): (1, [10]),
-        ("invalid_identifiers", "id_card"): (1, [11]),
-        ("inconsistent_codes", "district_code"): (1, [12]),
-    }
+    expected = SEEDED_FINDINGS
     for key, (count, rows) in expected.items():
         assert key in found, key
         assert found[key]["count"] == count, (key, found[key])

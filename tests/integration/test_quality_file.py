@@ -115,7 +115,7 @@ def test_file_report_reads_the_file_once_and_equals_the_version_report(
     from publicdata.quality.checks import CheckInput
     from publicdata.quality.model import parse_constraints
     from publicdata.quality.service import check_file
-    from tests.e2e.test_quality_api import csv_bytes, defective_rows
+    from tests.e2e.test_quality_api import SEEDED_FINDINGS, csv_bytes, defective_rows
 
     path = tmp_path / "defects.csv"
     path.write_bytes(csv_bytes(defective_rows()).decode().encode(encoding))
@@ -132,18 +132,7 @@ def test_file_report_reads_the_file_once_and_equals_the_version_report(
     found = {
         (f["check"], f["column"]): (f["count"], [e["row"] for e in f["examples"]]) for f in report["findings"]
     }
-    assert found == {
-        ("empty_values", "note"): (2, [3, 4]),
-        ("empty_rows", None): (1, [21]),
-        ("duplicate_rows", None): (1, [22]),
-        ("duplicate_keys", "record_id"): (2, [22, 23]),
-        ("type_errors", "amount"): (1, [7]),
-        ("type_errors", "report_date"): (1, [8]),
-        ("out_of_range", "amount"): (1, [9]),
-        ("invalid_identifiers", "credit_code"): (1, [10]),
-        ("invalid_identifiers", "id_card"): (1, [11]),
-        ("inconsistent_codes", "district_code"): (1, [12]),
-    }
+    assert found == SEEDED_FINDINGS
     assert report["row_count"] == 23 and report["encoding"] == ("utf-8" if encoding == "utf-8" else "gb18030")
 
 
