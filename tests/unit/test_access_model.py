@@ -166,3 +166,17 @@ def test_dataset_wording_refines_defaults_instead_of_repeating_them() -> None:
         ("qualification_documents", "营业执照或统一社会信用代码证明", "file"),
         ("extra_3", "数据安全保护措施说明", "text"),
     ]
+
+
+@pytest.mark.req("ACC-5")
+def test_the_agreement_states_the_daily_row_quota() -> None:
+    assert model.row_quota_words(5000) == "5000行" and model.row_quota_words(None) == "不限"
+    values = {k: "x" for k in model.TEMPLATE_KEYS} | {"daily_row_quota": model.row_quota_words(5000)}
+    text = model.render_agreement("", values)
+    assert "每日获取数据量上限：5000行" in text
+    assert model.with_row_quota_clause("", text, 5000) == text  # the default template has the placeholder
+    own = "协议：{dataset_name}，每日 {daily_quota} 次"
+    signed = model.with_row_quota_clause(own, model.render_agreement(own, values), 5000)
+    assert signed.startswith("协议：x") and "附加条款：每日获取数据量上限：5000行" in signed
+    assert model.with_row_quota_clause(own, "协议", None) == "协议"
+    assert "{daily_row_quota}" in model.DEFAULT_AGREEMENT_TEMPLATE

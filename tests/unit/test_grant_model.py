@@ -113,3 +113,16 @@ def test_grant_refusals() -> None:
     assert gm.grant_refusal("active", date(2026, 11, 1), date(2026, 12, 31), d)[0] == "grant_not_yet_valid"  # type: ignore[index]
     assert gm.grant_refusal("active", date(2026, 1, 1), date(2026, 10, 7), d)[0] == "grant_expired"  # type: ignore[index]
     assert len(gm.ViolationKind) == 5
+
+
+@pytest.mark.req("ACC-10")
+def test_the_daily_row_quota_rule() -> None:
+    # No row quota: rows are not limited.
+    assert gm.rows_left_today(None, 10**9) is None
+    assert not gm.row_quota_refuses(None, 10**9) and not gm.row_quota_refuses(None, 10**9, 10**9)
+    assert gm.rows_left_today(100, 30) == 70 and gm.rows_left_today(100, 130) == 0
+    # Before a read: refused only when nothing is left.
+    assert not gm.row_quota_refuses(100, 99) and gm.row_quota_refuses(100, 100)
+    # With the read's rows in hand: a read that fits is served whole, one that would pass is refused.
+    assert not gm.row_quota_refuses(100, 90, 10) and gm.row_quota_refuses(100, 90, 11)
+    assert not gm.row_quota_refuses(100, 100, 0)  # an empty result passes nothing

@@ -44,6 +44,7 @@ def agreement_text(session: Session, platform: Platform, app: AccessApplication)
     labels = {f.name: f.label for f in dataset.fields}
     start, end = _term(app)
     quota = scope.get("daily_quota") or platform.settings.access_default_daily_quota
+    rows = scope.get("daily_row_quota")
     values: dict[str, Any] = {
         "dataset_name": dataset.name,
         "dataset_code": dataset.code,
@@ -53,15 +54,17 @@ def agreement_text(session: Session, platform: Platform, app: AccessApplication)
         "purpose": app.purpose,
         "fields": "、".join(f"{labels.get(f, f)}（{f}）" for f in scope["fields"]),
         "daily_quota": quota,
+        "daily_row_quota": model.row_quota_words(rows),
         "security_measures": app.security_measures,
         "report_every_days": platform.settings.access_report_interval_days,
         "term_start": start.isoformat(),
         "term_end": end.isoformat(),
     }
     try:
-        return model.render_agreement(req.agreement_template, values), start, end
+        text = model.render_agreement(req.agreement_template, values)
     except ApplicationError as exc:
         raise workflow.app_error(exc) from exc
+    return model.with_row_quota_clause(req.agreement_template, text, rows), start, end
 
 
 def _mine(app: AccessApplication, actor: Principal) -> None:
@@ -163,9 +166,11 @@ def sign_agreement(
             valid_from=start,
             valid_until=end,
             daily_quota=int(scope.get("daily_quota") or platform.settings.access_default_daily_quota),
+            daily_row_quota=scope.get("daily_row_quota"),
             report_every_days=platform.settings.access_report_interval_days,
             application_id=app.id,
             agreement_id=agreement.id,
+            tell_holder=False,  # the signing step's own message below carries the grant's terms
         )
         workflow.audit_app(
             session,
@@ -187,6 +192,9 @@ def sign_agreement(
             "access.signed",
             "使用协议已签署，数据获取权限已开通",
             "Agreement signed: your access is open",
+            *grants.terms_text(grant),
+            subject=("access_grant", grant.id),
+            link=f"/grants/{grant.id}",
         )
         notify_organization(
             session,

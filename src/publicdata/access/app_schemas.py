@@ -65,7 +65,10 @@ class ApproveIn(BaseModel):
     fields: list[str] | None = None
     period_start: date | None = None
     period_end: date | None = None
-    daily_quota: int | None = Field(default=None, ge=1)
+    daily_quota: int | None = Field(default=None, ge=1, description="served calls a day")
+    daily_row_quota: int | None = Field(
+        default=None, ge=1, description="rows delivered a day (records, SQL, downloads); none: unlimited"
+    )
     note: str = Field(default="", max_length=5000)
 
 

@@ -29,7 +29,7 @@ from publicdata.identity.permissions import Principal
 from publicdata.identity.service import require
 from publicdata.identity.tables import Organization, User
 from publicdata.platform import Platform
-from publicdata.workdays.model import WorkdayCalendar
+from publicdata.workdays.model import WorkdayCalendar, shanghai_date
 from publicdata.workdays.service import calendar_from_session
 from publicdata.workorders import engine
 from publicdata.workorders.schemas import order_summary
@@ -253,6 +253,27 @@ def _open_check(
     return order
 
 
+def _receipt(session: Session, app: AccessApplication, check: WorkOrder, *, again: bool) -> None:
+    """The applicant's receipt of a (re)submission, with the day the center's check is due."""
+    due = shanghai_date(check.due_at).isoformat()
+    zh = f"开放数据中心将于 {due} 前完成形式审查。"
+    en = f"The open-data center checks it for completeness by {due}."
+    if again:
+        workflow.tell_applicant(
+            session,
+            app,
+            "access.resubmitted",
+            f"数据申请已重新提交（第{app.rounds}次）",
+            f"Your data application was resubmitted (round {app.rounds})",
+            zh,
+            en,
+        )
+    else:
+        workflow.tell_applicant(
+            session, app, "access.submitted", "数据申请已提交", "Your data application was submitted", zh, en
+        )
+
+
 def submit_application(
     platform: Platform,
     *,
@@ -300,7 +321,7 @@ def submit_application(
                 {"fields": app.fields, "materials": sorted(app.materials), "idempotency_key": key},
             )
             if not _credit_refusal(session, actor, app, req):
-                _open_check(session, platform, actor, app, dataset, now)
+                _receipt(session, app, _open_check(session, platform, actor, app, dataset, now), again=False)
             session.flush()
             return application_out(session, app, calendar_from_session(session), now), True
     except IntegrityError:
@@ -381,7 +402,8 @@ def resubmit_application(
             app.state = AppState.SUBMITTED.value
             app.problems = []
             app.decision_order_id = None
-            _open_check(session, platform, actor, app, dataset, now)
+            check = _open_check(session, platform, actor, app, dataset, now)
+        _receipt(session, app, check, again=True)
         session.flush()
         return application_out(session, app, calendar, now)
 

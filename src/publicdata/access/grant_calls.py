@@ -1,5 +1,5 @@
 """The data store's side of grants: which grant a reader holds (its standing and scope), the daily
-quota, and the call log with unusual-use flags (ACC-6, ACC-10, PLT-8).
+quotas (calls and rows delivered), and the call log with unusual-use flags (ACC-6, ACC-10, PLT-8).
 
 Called by `publicdata.datastore.service` inside its own transactions; no use-case here opens one.
 """
@@ -106,12 +106,25 @@ def _served_since(session: Session, grant_id: str, since: datetime) -> int:
     )
 
 
+def rows_since(session: Session, grant_id: str, since: datetime) -> int:
+    """Rows delivered under the grant by served calls since `since`."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(GrantCall.row_count), 0)).where(
+                GrantCall.grant_id == grant_id,
+                GrantCall.at >= since,
+                GrantCall.outcome == gm.CallOutcome.SERVED.value,
+            )
+        )
+        or 0
+    )
+
+
 def check_quota(session: Session, scope: GrantScope, now: datetime) -> None:
-    """429 with Retry-After until Shanghai midnight once today's calls reached the daily quota."""
-    if scope.daily_quota <= 0:
-        return
-    used = _served_since(session, scope.grant_id, gm.start_of_shanghai_day(now))
-    if used >= scope.daily_quota:
+    """Before a read: 429 with Retry-After until Shanghai midnight once today's served calls reached the
+    daily call quota, or today's delivered rows the daily row quota (when the grant has one)."""
+    day_start = gm.start_of_shanghai_day(now)
+    if scope.daily_quota > 0 and _served_since(session, scope.grant_id, day_start) >= scope.daily_quota:
         wait = gm.seconds_until_shanghai_midnight(now)
         raise RateLimited(
             wait,
@@ -120,6 +133,44 @@ def check_quota(session: Session, scope: GrantScope, now: datetime) -> None:
             message_zh=f"本授权每日调用额度（{scope.daily_quota} 次）已用完，北京时间零点重置（{wait} 秒后）",
             code="grant_quota_exceeded",
         )
+    grant = session.get(AccessGrant, scope.grant_id)  # loaded by grant_standing in this session
+    if grant is not None and grant.daily_row_quota is not None:
+        used = rows_since(session, grant.id, day_start)
+        if gm.row_quota_refuses(grant.daily_row_quota, used):
+            raise _row_quota_exceeded(grant.daily_row_quota, used, None, now)
+
+
+def _row_quota_exceeded(quota: int, used: int, delivering: int | None, now: datetime) -> RateLimited:
+    wait = gm.seconds_until_shanghai_midnight(now)
+    left = max(0, quota - used)
+    if delivering is None or left == 0:
+        return RateLimited(
+            wait,
+            message_en=f"the daily row quota of your grant ({quota} rows) is used up; "
+            f"it resets at midnight Beijing time (in {wait} s)",
+            message_zh=f"本授权每日数据量额度（{quota} 行）已用完，北京时间零点重置（{wait} 秒后）",
+            code="grant_row_quota_exceeded",
+        )
+    return RateLimited(
+        wait,
+        message_en=f"this request would deliver {delivering} rows but the daily row quota of your grant "
+        f"({quota} rows) leaves {left} today; ask for fewer rows (records: a smaller limit) or retry "
+        f"after midnight Beijing time (in {wait} s)",
+        message_zh=f"本次请求 {delivering} 行，超出本授权每日数据量额度（{quota} 行）今日剩余的 {left} 行；"
+        f"请减少请求行数（记录查询可减小 limit），或于北京时间零点后重试（{wait} 秒后）",
+        code="grant_row_quota_exceeded",
+    )
+
+
+def _admit_rows(session: Session, grant: AccessGrant, rows: int, now: datetime) -> None:
+    """A read's result, not yet delivered: refuse it (429) if its rows would pass the daily row quota.
+    The grant's row is locked first (PostgreSQL) so concurrent reads of one grant are counted in turn."""
+    if grant.daily_row_quota is None:
+        return
+    session.execute(select(AccessGrant.id).where(AccessGrant.id == grant.id).with_for_update())
+    used = rows_since(session, grant.id, gm.start_of_shanghai_day(now))
+    if gm.row_quota_refuses(grant.daily_row_quota, used, rows):
+        raise _row_quota_exceeded(grant.daily_row_quota, used, rows, now)
 
 
 def _stats(session: Session, grant: AccessGrant, now: datetime, scope_rows: int) -> gm.UsageStats:
@@ -137,16 +188,7 @@ def _stats(session: Session, grant: AccessGrant, now: datetime, scope_rows: int)
         )
         or 0
     )
-    rows_today = int(
-        session.scalar(
-            select(func.coalesce(func.sum(GrantCall.row_count), 0)).where(
-                GrantCall.grant_id == grant.id,
-                GrantCall.at >= day_start,
-                GrantCall.outcome == gm.CallOutcome.SERVED.value,
-            )
-        )
-        or 0
-    )
+    rows_today = rows_since(session, grant.id, day_start)
     return gm.UsageStats(
         daily_quota=grant.daily_quota,
         calls_last_hour=_served_since(session, grant.id, now - timedelta(hours=1)),
@@ -172,9 +214,15 @@ def log_call(
     details: dict[str, Any] | None = None,
 ) -> GrantCall:
     """Log one read under a grant (served or refused), raise its unusual-use flags and tell the
-    provider and the center about flags (at most once per grant per day)."""
+    provider and the center about flags (at most once per grant per day).
+
+    The data store logs a served read after computing it and before delivering it, so this is where
+    the daily row quota sees the read's rows: a read that would pass it raises 429 instead (nothing is
+    delivered or logged, as for the call quota's 429)."""
     grant = session.get(AccessGrant, grant_id)
     assert grant is not None
+    if not refused:
+        _admit_rows(session, grant, row_count, now)
     call = GrantCall(
         grant_id=grant_id,
         user_id=actor.user_id or "",

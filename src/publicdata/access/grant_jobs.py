@@ -1,5 +1,6 @@
 """Timed duties of grants, run by `publicdata tick`: usage-report reminders and suspension of grants
-whose report is overdue beyond the grace period (ACC-9)."""
+whose report is overdue beyond the grace period (ACC-9); removing the grants' cut-down copies no grant
+needs any more (ACC-6, `grant_copies`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from publicdata.access.grant_copies import sweep_copies
 from publicdata.access.reports import report_duties
 from publicdata.db import utcnow
 from publicdata.platform import Platform
@@ -32,4 +34,10 @@ def run_usage_report_duties(platform: Platform, *, now: datetime | None = None) 
         )
 
 
+def grant_copies_job(session: Session, ctx: JobContext) -> Mapping[str, int]:
+    """Copies of closed, expired, superseded or retracted data, and crashed writers' leftovers."""
+    return sweep_copies(session, ctx.settings, now=ctx.now)
+
+
 registry.register_job("access.usage_reports", usage_report_job)
+registry.register_job("access.grant_copies", grant_copies_job)

@@ -158,6 +158,25 @@ def seconds_until_shanghai_midnight(moment: datetime) -> int:
     return max(1, int((tomorrow - moment).total_seconds() + 0.999))
 
 
+def rows_left_today(daily_row_quota: int | None, rows_today: int) -> int | None:
+    """Rows a grant may still deliver today; None when it has no row quota (rows are not limited)."""
+    if daily_row_quota is None:
+        return None
+    return max(0, daily_row_quota - rows_today)
+
+
+def row_quota_refuses(daily_row_quota: int | None, rows_today: int, delivering: int | None = None) -> bool:
+    """Does the daily row quota refuse a read? Before the read (`delivering` None): when no row is left.
+    With the read's result in hand, before it is delivered: when its rows would pass the quota (a read
+    that fits is served whole; nothing is cut short)."""
+    left = rows_left_today(daily_row_quota, rows_today)
+    if left is None:
+        return False
+    if delivering is None:
+        return left == 0
+    return delivering > left
+
+
 @dataclass(frozen=True)
 class UsageStats:
     """What the flag rules look at, counted just after the current call was logged."""

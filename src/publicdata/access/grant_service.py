@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from publicdata.access import grant_copies
 from publicdata.access import grant_model as gm
 from publicdata.access import grant_rules as rules
 from publicdata.access.grant_calls import open_violation
@@ -41,16 +42,14 @@ def grant_out(
     session: Session, grant: AccessGrant, now: datetime, calendar: WorkdayCalendar | None = None
 ) -> dict[str, Any]:
     dataset = session.get(Dataset, grant.dataset_id)
-    used = int(
-        session.scalar(
-            select(func.count(GrantCall.id)).where(
-                GrantCall.grant_id == grant.id,
-                GrantCall.at >= gm.start_of_shanghai_day(now),
-                GrantCall.outcome == gm.CallOutcome.SERVED.value,
-            )
+    counted = session.execute(
+        select(func.count(GrantCall.id), func.coalesce(func.sum(GrantCall.row_count), 0)).where(
+            GrantCall.grant_id == grant.id,
+            GrantCall.at >= gm.start_of_shanghai_day(now),
+            GrantCall.outcome == gm.CallOutcome.SERVED.value,
         )
-        or 0
-    )
+    ).one()
+    used, rows = int(counted[0] or 0), int(counted[1] or 0)
     today = gm.shanghai_day(now)
     due = grant.next_report_due
     report: dict[str, Any] | None = None
@@ -78,6 +77,9 @@ def grant_out(
         "daily_quota": grant.daily_quota,
         "calls_today": used,
         "quota_left_today": max(0, grant.daily_quota - used),
+        "daily_row_quota": grant.daily_row_quota,  # None: rows not limited
+        "rows_today": rows,
+        "rows_left_today": gm.rows_left_today(grant.daily_row_quota, rows),
         "delivery": grant.delivery,
         "state": grant.state,
         "state_reason": grant.state_reason,
@@ -150,7 +152,8 @@ def change_state(
     reason: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Suspend, resume or close a grant (provider staff or the center), with a reason; audited."""
+    """Suspend, resume or close a grant (provider staff or the center), with a reason; audited. Once a
+    close is committed, the grant's cut-down copies are removed (those no other grant shares)."""
     reason = _need_reason(reason)
     now = now or utcnow()
     with platform.db.transaction() as session:
@@ -180,7 +183,10 @@ def change_state(
                 message_zh=f"授权当前状态为 {grant.state}，无法执行该操作",
                 code="grant_state",
             )
-        return grant_out(session, grant, now)
+        out = grant_out(session, grant, now)
+    if action == "close":
+        grant_copies.remove_unneeded(platform, dataset_id=out["dataset_id"], now=now)
+    return out
 
 
 def record_offline_delivery(

@@ -27,7 +27,9 @@ class AccessGrant(Base):
     row_filter: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"column","op","value"}]
     valid_from: Mapped[date] = mapped_column()
     valid_until: Mapped[date] = mapped_column()
-    daily_quota: Mapped[int] = mapped_column(Integer)
+    daily_quota: Mapped[int] = mapped_column(Integer)  # served calls per Shanghai day
+    # Rows delivered per Shanghai day (records pages, SQL result rows, downloads together); None: no limit.
+    daily_row_quota: Mapped[int | None] = mapped_column(BigInteger)
     delivery: Mapped[str] = mapped_column(String(20), default="online")  # online | offline
     state: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended | closed
     state_reason: Mapped[str] = mapped_column(Text, default="")

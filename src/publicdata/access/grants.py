@@ -38,14 +38,24 @@ def issue_grant(
     valid_until: date,
     daily_quota: int,
     report_every_days: int,
+    daily_row_quota: int | None = None,
     application_id: str | None = None,
     agreement_id: str | None = None,
     delivery: str = "online",
+    tell_holder: bool = True,
 ) -> AccessGrant:
-    """Create an active grant in the caller's transaction (audited, the holder told). `fields` must not
-    be empty; fields and row filter must name columns of the dataset (catalog or current data)."""
+    """Create an active grant in the caller's transaction (audited, the holder told — unless the
+    caller's own message of the step tells them, `tell_holder=False`). `fields` must not be empty;
+    fields and row filter must name columns of the dataset (catalog or current data). Quotas per
+    Shanghai day: `daily_quota` served calls, `daily_row_quota` rows delivered (None: rows unlimited)."""
     known = _known_columns(session, dataset_id)
     problems = gm.check_scope(fields, row_filter, known) if known else gm.check_scope(fields, [], fields)
+    if daily_row_quota is not None and daily_row_quota < 1:
+        problems.append(
+            gm.ScopeProblem(
+                "daily_row_quota", "the daily row quota is at least 1 row", "每日数据量上限至少为1行"
+            )
+        )
     if problems:
         raise ValidationFailed(
             "the grant's scope names unknown columns or operators",
@@ -66,6 +76,7 @@ def issue_grant(
         valid_from=valid_from,
         valid_until=valid_until,
         daily_quota=daily_quota,
+        daily_row_quota=daily_row_quota,
         delivery=delivery,
         report_every_days=report_every_days,
         next_report_due=gm.first_report_due(valid_from, report_every_days),
@@ -87,30 +98,49 @@ def issue_grant(
             "valid_from": valid_from.isoformat(),
             "valid_until": valid_until.isoformat(),
             "daily_quota": daily_quota,
+            "daily_row_quota": daily_row_quota,
             "delivery": delivery,
             "application_id": application_id,
             "agreement_id": agreement_id,
         },
     )
-    dataset = session.get(Dataset, dataset_id)
-    label = dataset.name if dataset is not None else dataset_id
-    notify_user(
-        session,
-        user_id,
-        Message(
-            kind="access.grant_issued",
-            title_zh=f"数据使用授权已生效：{label}",
-            title_en=f"Your data access grant is active: {label}",
-            body_zh=f"可用字段：{'、'.join(grant.fields)}；有效期 {valid_from} 至 {valid_until}；"
-            f"每日调用 {daily_quota} 次；首次使用情况报告截止 {grant.next_report_due}。",
-            body_en=f"Fields: {', '.join(grant.fields)}; valid {valid_from} to {valid_until}; "
-            f"{daily_quota} calls a day; first usage report due {grant.next_report_due}.",
-            subject_type="access_grant",
-            subject_id=grant.id,
-            link=f"/grants/{grant.id}",
-        ),
-    )
+    if tell_holder:
+        dataset = session.get(Dataset, dataset_id)
+        label = dataset.name if dataset is not None else dataset_id
+        body_zh, body_en = terms_text(grant)
+        notify_user(
+            session,
+            user_id,
+            Message(
+                kind="access.grant_issued",
+                title_zh=f"数据使用授权已生效：{label}",
+                title_en=f"Your data access grant is active: {label}",
+                body_zh=body_zh,
+                body_en=body_en,
+                subject_type="access_grant",
+                subject_id=grant.id,
+                link=f"/grants/{grant.id}",
+            ),
+        )
     return grant
+
+
+def terms_text(grant: AccessGrant) -> tuple[str, str]:
+    """A grant's terms in words (Chinese, English): fields, validity, daily quotas, first report due."""
+    zh = (
+        f"可用字段：{'、'.join(grant.fields)}；有效期 {grant.valid_from} 至 {grant.valid_until}；"
+        f"每日调用 {grant.daily_quota} 次"
+    )
+    en = (
+        f"Fields: {', '.join(grant.fields)}; valid {grant.valid_from} to {grant.valid_until}; "
+        f"{grant.daily_quota} calls a day"
+    )
+    if grant.daily_row_quota is not None:
+        zh += f"，每日获取数据量不超过 {grant.daily_row_quota} 行"
+        en += f", at most {grant.daily_row_quota} rows a day"
+    zh += f"；首次使用情况报告截止 {grant.next_report_due}。"
+    en += f"; first usage report due {grant.next_report_due}."
+    return zh, en
 
 
 def _known_columns(session: Session, dataset_id: str) -> set[str]:

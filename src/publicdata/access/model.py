@@ -378,6 +378,7 @@ DEFAULT_AGREEMENT_TEMPLATE = """公共数据有条件开放使用协议
 二、数据范围
 数据项：{fields}
 每日调用上限：{daily_quota}次
+每日获取数据量上限：{daily_row_quota}
 
 三、数据安全保障措施
 {security_measures}
@@ -401,6 +402,7 @@ TEMPLATE_KEYS = (
     "purpose",
     "fields",
     "daily_quota",
+    "daily_row_quota",
     "security_measures",
     "report_every_days",
     "term_start",
@@ -425,6 +427,22 @@ def render_agreement(template: str, values: Mapping[str, Any]) -> str:
         raise ApplicationError(
             "template_invalid", f"the template is invalid: {exc}", "协议模板格式错误"
         ) from exc
+
+
+def row_quota_words(rows: int | None) -> str:
+    """The daily row quota as the agreement states it ({daily_row_quota})."""
+    return f"{rows}行" if rows else "不限"
+
+
+def with_row_quota_clause(template: str, text: str, rows: int | None) -> str:
+    """A provider's own template without {daily_row_quota} still states an approved row quota: the
+    agreement then ends with a clause saying so (what is signed names every limit)."""
+    if not rows or "{daily_row_quota}" in (template or DEFAULT_AGREEMENT_TEMPLATE):
+        return text
+    return (
+        text.rstrip("\n")
+        + f"\n\n附加条款：每日获取数据量上限：{rows}行（记录查询、SQL查询结果与下载的行数合计）。\n"
+    )
 
 
 def template_problems(template: str) -> list[tuple[str, str]]:

@@ -27,11 +27,12 @@ from publicdata.access import model
 from publicdata.access.model import ApplicationError
 from publicdata.access.tables import AccessApplication, AccessRequirement
 from publicdata.audit.service import record_audit
+from publicdata.catalog.tables import Dataset
 from publicdata.errors import Conflict, ValidationFailed
 from publicdata.identity.model import Role
 from publicdata.identity.permissions import SYSTEM, Principal
 from publicdata.notifications.service import Message, notify_organization, notify_user
-from publicdata.workdays.model import WorkdayCalendar
+from publicdata.workdays.model import WorkdayCalendar, shanghai_date
 from publicdata.workorders import engine, registry
 from publicdata.workorders.model import ClockEffect, Party, Transition, WorkOrderType
 from publicdata.workorders.registry import ActionContext, JobContext
@@ -209,7 +210,18 @@ def tell_applicant(
     en: str,
     body_zh: str = "",
     body_en: str = "",
+    *,
+    step: ActionContext | None = None,
+    subject: tuple[str, str] | None = None,
+    link: str | None = None,
 ) -> None:
+    """The applicant's one message about a step of their application, in both languages, naming the
+    dataset. Inside a work-order action (`step`), the engine's generic notice then skips the applicant.
+    `subject` / `link` point elsewhere than the application (e.g. the grant a signature issued)."""
+    dataset = session.get(Dataset, app.dataset_id)
+    if dataset is not None:
+        zh, en = f"{zh}：{dataset.name}", f"{en}: {dataset.name}"
+    subject_type, subject_id = subject or (SUBJECT, app.id)
     notify_user(
         session,
         app.applicant_id,
@@ -219,11 +231,34 @@ def tell_applicant(
             title_en=en,
             body_zh=body_zh,
             body_en=body_en,
-            subject_type=SUBJECT,
-            subject_id=app.id,
-            link=f"/access/applications/{app.id}",
+            subject_type=subject_type,
+            subject_id=subject_id,
+            link=link or f"/access/applications/{app.id}",
         ),
     )
+    if step is not None:
+        step.notified.add(app.applicant_id)
+
+
+def with_note(zh: str, en: str, note: str) -> tuple[str, str]:
+    """A message body followed by the reviewer's note, when there is one."""
+    if not note.strip():
+        return zh, en
+    return f"{zh}\n意见：{note.strip()}".strip(), f"{en}\nNote: {note.strip()}".strip()
+
+
+def scope_text(scope: Mapping[str, Any]) -> tuple[str, str]:
+    """The approved scope in words: fields, period, daily quotas."""
+    fields = [str(f) for f in scope.get("fields") or []]
+    calls, rows = scope.get("daily_quota"), scope.get("daily_row_quota")
+    start, end = scope.get("period_start"), scope.get("period_end")
+    zh = f"批准的数据项：{'、'.join(fields)}；期限 {start} 至 {end}"
+    en = f"Approved fields: {', '.join(fields)}; period {start} to {end}"
+    if calls:
+        zh, en = f"{zh}；每日调用上限 {calls} 次", f"{en}; at most {calls} calls a day"
+    if rows:
+        zh, en = f"{zh}；每日获取数据量上限 {rows} 行", f"{en}; at most {rows} rows a day"
+    return f"{zh}。", f"{en}."
 
 
 def problems_text(problems: list[dict[str, str]]) -> tuple[str, str]:
@@ -299,12 +334,19 @@ def _check_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
         recorded["decision_order_id"] = order.id
         recorded["decision_due_at"] = order.due_at.isoformat()
         audit_app(session, ctx.actor, app, "accept", recorded)
+        due = shanghai_date(order.due_at).isoformat()
         tell_applicant(
             session,
             app,
             "access.accepted",
             "数据申请已受理并转交数据开放主体",
             "Your data application was accepted and forwarded to the provider",
+            *with_note(
+                f"数据开放主体将于 {due} 前作出审核决定。",
+                f"The provider decides by {due}.",
+                ctx.note,
+            ),
+            step=ctx,
         )
     elif action == "return_incomplete":
         problems = checked_problems(session, app, ctx.details.get("problems"))
@@ -319,8 +361,8 @@ def _check_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
             "access.incomplete",
             "数据申请材料不全，请补正后重新提交",
             "Your data application is incomplete: amend and resubmit",
-            zh,
-            en,
+            *with_note(zh, en, ctx.note),
+            step=ctx,
         )
     elif action == "resubmit":
         move(app, "resubmit")
@@ -352,12 +394,16 @@ def _decision_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
         app.decided_at = ctx.now
         recorded["scope"] = scope
         audit_app(session, ctx.actor, app, "approve", recorded)
+        zh, en = scope_text(scope)
         tell_applicant(
             session,
             app,
             "access.approved",
             "数据申请已获同意，请在线签署使用协议",
             "Your data application was approved: sign the usage agreement online",
+            *with_note(zh, en, ctx.note),
+            step=ctx,
+            link=f"/access/applications/{app.id}/sign",
         )
     elif action == "refuse":
         problems = checked_problems(session, app, ctx.details.get("problems"))
@@ -374,8 +420,8 @@ def _decision_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
             "access.refused",
             "数据申请未获同意（可修改后重新提交）",
             "Your data application was refused (you may amend and resubmit)",
-            zh,
-            en,
+            *with_note(zh, en, ctx.note),
+            step=ctx,
         )
     elif action == "refer":
         move(app, "refer")
@@ -386,6 +432,17 @@ def _decision_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
         payload["referral_round"] = int(payload.get("referral_round", 0)) + 1
         recorded |= {"experts_needed": payload["experts_needed"], "expert_due_at": payload["expert_due_at"]}
         audit_app(session, ctx.actor, app, "refer", recorded | {"note": ctx.note})
+        expert_due = due.due_date.isoformat()
+        tell_applicant(
+            session,
+            app,
+            "access.referred",
+            "数据申请已提交专家委员会评议",
+            "Your data application was referred to the expert committee",
+            f"专家委员会于 {expert_due} 前出具评议意见，其间审核期限暂停计算。",
+            f"The experts give their opinion by {expert_due}; the decision period is paused meanwhile.",
+            step=ctx,
+        )
         notify_organization(
             session,
             None,
@@ -405,6 +462,16 @@ def _decision_handler(session: Session, ctx: ActionContext) -> dict[str, Any]:
         move(app, "resume")
         recorded["opinions"] = len(app.expert_opinions or [])
         audit_app(session, ctx.actor, app, "resume", recorded)
+        tell_applicant(
+            session,
+            app,
+            "access.expert_review_closed",
+            "专家评议结束，数据申请恢复审核",
+            "The expert review is over: the decision on your application resumes",
+            "审核期限按暂停时剩余的工作日继续计算，详见申请页面。",
+            "The decision period resumes with the working days that were left; see the application.",
+            step=ctx,
+        )
     elif action == "withdraw":
         move(app, "withdraw")
         audit_app(session, ctx.actor, app, "withdraw", recorded)
@@ -426,7 +493,8 @@ def _date(value: Any) -> date | None:
 
 
 def approved_scope(app: AccessApplication, details: Mapping[str, Any]) -> dict[str, Any]:
-    """The requested scope, narrowed by the provider's details (fields, period, daily quota)."""
+    """The requested scope, narrowed by the provider's details (fields, period, daily call quota), and
+    the provider's daily quota of rows, if any (applicants do not ask for one; it only narrows)."""
     if app.period_start is None or app.period_end is None:
         raise Conflict("the application has no period", message_zh="申请未填写期限", code="invalid_state")
     requested = model.Scope(
@@ -453,8 +521,27 @@ def approved_scope(app: AccessApplication, details: Mapping[str, Any]) -> dict[s
         "period_start": scope.period_start.isoformat(),
         "period_end": scope.period_end.isoformat(),
         "daily_quota": scope.daily_quota if scope.daily_quota < 10**9 else None,
+        "daily_row_quota": _row_quota(details.get("daily_row_quota")),
         "row_filter": [dict(f) for f in scope.row_filter],
     }
+
+
+def _row_quota(value: Any) -> int | None:
+    """The provider's daily quota of rows delivered (a positive whole number), or None: no row limit."""
+    if value in (None, ""):
+        return None
+    try:
+        rows = int(str(value).strip())
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ValidationFailed(
+            "the daily row quota is a whole number of at least 1",
+            message_zh="每日获取数据量上限须为不小于1的整数",
+            code="invalid_row_quota",
+            details=[{"field": "daily_row_quota"}],
+        )
+    return rows
 
 
 registry.register_type(CHECK, _check_handler)

@@ -429,7 +429,7 @@ def approve(request: Request, form: FormData, application_id: str) -> Response:
     scope: dict[str, Any] = {}
     if form.getlist("fields"):
         scope["fields"] = [str(f) for f in form.getlist("fields")]
-    for name in ("period_start", "period_end", "daily_quota"):
+    for name in ("period_start", "period_end", "daily_quota", "daily_row_quota"):
         if _text(form, name):
             scope[name] = _text(form, name)
     return _act(

@@ -6,7 +6,7 @@ same transaction; the API's generic actions call them through `service.py`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from publicdata.identity import permissions as rules
 from publicdata.identity.model import Role
 from publicdata.identity.permissions import OrderParties, Principal
 from publicdata.identity.service import require
-from publicdata.notifications.service import Message, notify_organization, notify_users
+from publicdata.notifications.service import Message, notify_organization, notify_users, role_holders
 from publicdata.workdays.model import Deadline, WorkdayCalendar
 from publicdata.workdays.service import log_provisional
 from publicdata.workorders import model, registry
@@ -200,17 +200,24 @@ def order_message(
     )
 
 
-def notify_responsible(session: Session, order: WorkOrder, message: Message) -> int:
-    return notify_organization(session, order.responsible_org_id, order.responsible_role, message)
+def notify_responsible(
+    session: Session, order: WorkOrder, message: Message, *, skip: Collection[str] = ()
+) -> int:
+    """Tell the responsible side (every holder of the role in the organization), except `skip`."""
+    if not skip:
+        return notify_organization(session, order.responsible_org_id, order.responsible_role, message)
+    users = role_holders(session, order.responsible_role, order.responsible_org_id)
+    return notify_users(session, [u for u in users if u not in skip], message)
 
 
-def notify_requester(session: Session, order: WorkOrder, message: Message) -> int:
+def notify_requester(
+    session: Session, order: WorkOrder, message: Message, *, skip: Collection[str] = ()
+) -> int:
+    """Tell the requester (and its organization's role holders, for organizations' orders), except `skip`."""
     users: list[str] = [order.requester_id] if order.requester_id else []
     if order.requester_role and order.requester_org_id:
-        from publicdata.notifications.service import role_holders
-
         users += role_holders(session, order.requester_role, order.requester_org_id)
-    return notify_users(session, users, message)
+    return notify_users(session, [u for u in users if u not in skip], message)
 
 
 def notify_authority(session: Session, message: Message) -> int:
@@ -315,7 +322,10 @@ def act(
     details: Mapping[str, Any] | None = None,
     attachments: list[dict[str, Any]] | None = None,
 ) -> WorkOrderEvent:
-    """Take `action` on `order` (state machine, permission, clock, type handler, history, audit, notify)."""
+    """Take `action` on `order` (state machine, permission, clock, type handler, history, audit, notify).
+
+    The other side is told of the step with a generic notice, except the users the type's handler
+    already told in a message of its own (`ActionContext.notified`): one message per step per recipient."""
     order_type = registry.get_type(order.type)
     parties = parties_of(order)
     transition = order_type.transition(order.state, action)
@@ -332,6 +342,7 @@ def act(
         raise workflow_error(exc) from exc
     handler = registry.handler_for(order.type)
     recorded: dict[str, Any] = {}
+    told: set[str] = set()
     if handler is not None:
         ctx = ActionContext(
             actor=actor,
@@ -344,6 +355,7 @@ def act(
             calendar=calendar,
         )
         recorded = dict(handler(session, ctx) or {})
+        told = ctx.notified
     before = order.state
     order.state = transition.target
     store_clock(order, new_clock)
@@ -389,9 +401,9 @@ def act(
         note,
     )
     if transition.party is Party.RESPONSIBLE:
-        notify_requester(session, order, message)
+        notify_requester(session, order, message, skip=told)
     else:
-        notify_responsible(session, order, message)
+        notify_responsible(session, order, message, skip=told)
     return event
 
 

@@ -43,6 +43,9 @@ class ActionContext:
     now: datetime
     calendar: WorkdayCalendar
     extra: dict[str, Any] = field(default_factory=dict)
+    # Users the handler told about this step in a message of its own (more specific than the engine's):
+    # the engine's generic notice of the step skips them, so everyone hears of a step once.
+    notified: set[str] = field(default_factory=set)
 
 
 class ActionHandler(Protocol):
