@@ -7,6 +7,7 @@ import pytest
 from stdnum.cn import ric
 
 from publicdata.privacy import detectors as d
+from publicdata.privacy import values as v
 from publicdata.privacy.model import (
     Detector,
     Finding,
@@ -71,7 +72,7 @@ def test_cards_codes_plates_and_network_identifiers() -> None:
     assert d.is_ipv4("192.168.1.20") and not d.is_ipv4("256.1.1.1")
     assert d.is_ipv6("2001:db8::1") and not d.is_ipv6("12:30:45") and not d.is_ipv6("::")
     assert d.is_email("zhang.san@sh.gov.cn") and not d.is_email("a..b@qq.com") and not d.is_email("x@y.c")
-    assert not d.is_person_name("不详") and d.is_person_name("欧阳娜娜")
+    assert not v.is_person_name("不详") and v.is_person_name("欧阳娜娜")
 
 
 @pytest.mark.req("SEC-4")
@@ -168,3 +169,25 @@ def test_fast_luhn_agrees_with_stdnum() -> None:
     numbers = [str(rng.randrange(10**15, 10**19)) for _ in range(2000)]
     assert [d.luhn_valid(n) for n in numbers] == [luhn.is_valid(n) for n in numbers]
     assert sum(d.luhn_valid(n) for n in numbers) > 100
+
+
+@pytest.mark.req("SEC-4")
+def test_value_level_validators_tell_names_and_categories_from_places_and_bodies() -> None:
+    """The value detectors' own near misses: places built like names, bodies, words ending in 族,
+    parties instead of memberships, short runs of bases, files that are no images."""
+    assert all(v.is_name_value(n) for n in ("张伟", "王秀英", "欧阳娜娜", "司马光", "阿依古丽·买买提"))
+    assert not any(
+        v.is_name_value(n)
+        for n in ("徐汇区", "陆家嘴", "徐家汇", "莘庄站", "黄浦", "昆山", "黄河", "高速", "不详", "东方医院")
+    )
+    assert v.is_ethnic_group("汉族") and v.is_ethnic_group("维吾尔族") and not v.is_ethnic_group("汉")
+    assert v.is_ethnic_group_labelled("汉") and not v.is_ethnic_group("上班族")
+    assert v.is_political_status("中共党员") and v.is_political_status("群众")
+    assert not v.is_political_status("中国共产党") and not v.is_political_status("九三学社")
+    assert v.is_religion("佛教") and not v.is_religion("佛教协会") and not v.is_religion("无宗教信仰")
+    assert v.is_religion_labelled("无宗教信仰")
+    assert v.is_dna_sequence("ACGTTGCAACGTTGCAACGTA")
+    assert not v.is_dna_sequence("ACGTACGT") and not v.is_dna_sequence("AT" * 15)
+    assert not v.is_dna_sequence("ACGT" + "N" * 20)
+    assert v.is_precise_address("上海市黄浦区南京东路100号")
+    assert v.is_precise_address("浦东新区张江镇中心村3组15号")

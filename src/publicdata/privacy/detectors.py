@@ -1,6 +1,7 @@
 """The built-in detectors (SEC-4). Pure Python: python-stdnum for checksums, the identity domain's
-resident-ID and mobile checks, the NBS division table, `ipaddress`, and jieba's part-of-speech tagger
-for person names. Each is registered with `register_detector`; the DuckDB patterns are RE2.
+resident-ID and mobile checks, the NBS division table and `ipaddress` for identifiers; the
+detectors of whole values and free text (addresses, names, sensitive categories) are in
+`privacy.values`. Each is registered with `register_detector`; the DuckDB patterns are RE2.
 
 Candidate boundaries: RE2 has no look-around, so a pattern consumes one neighbouring character on each
 side (`(?:^|[^0-9])…(?:[^0-9]|$)`) and group 1 is the candidate.
@@ -20,6 +21,7 @@ from stdnum.cn import ric, uscc
 from publicdata.identity.model import _MOBILE as MOBILE_RULE
 from publicdata.identity.model import IdentifierError, check_mobile, check_resident_id
 from publicdata.privacy.model import Detector, register_detector
+from publicdata.privacy.values import VALUE_DETECTORS
 from publicdata.reference.divisions import is_known_code
 
 _HAN = r"\x{4e00}-\x{9fa5}"
@@ -317,25 +319,6 @@ def is_email(value: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Addresses and person names
-# ---------------------------------------------------------------------------------------------
-
-
-def is_precise_address(value: str) -> bool:
-    return True  # the pattern (road + house number) is the check
-
-
-_NOT_NAMES = frozenset({"不详", "未知", "暂无", "匿名", "无名", "本人", "先生", "女士", "同上", "其他"})
-
-
-def is_person_name(value: str) -> bool:
-    """In a column labelled as names (姓名, 联系人, …), a 2–4 character Han value (or a ·-joined
-    transliterated name) that is not a placeholder. Values alone cannot tell names from places:
-    jieba's tagger reads 徐汇区, 张江 and 陆家嘴 as person names, so names are found by label only."""
-    return value not in _NOT_NAMES
-
-
-# ---------------------------------------------------------------------------------------------
 # Registration
 # ---------------------------------------------------------------------------------------------
 
@@ -474,31 +457,7 @@ BUILTIN: tuple[Detector, ...] = (
         confidence=0.9,
         suggested_rule={"kind": "truncate", "length": 9},
     ),
-    Detector(
-        name="address",
-        label_zh="精确地址",
-        label_en="Precise address",
-        personal=False,  # organizations' addresses are public; a person's home address is personal
-        pattern="([" + _HAN + r"]{2,}(?:路|街|大道|道|巷|弄|里|村|公路)[0-9]+(?:号|弄)[0-9" + _HAN + "]*)",
-        validate=is_precise_address,
-        hints=("地址", "住址", "address", "住所"),
-        personal_hints=("住址", "家庭地址", "居住地", "户籍地", "现住", "home_address", "residence"),
-        confidence=0.8,
-        sql_validate=lambda x: "true",
-        suggested_rule={"kind": "generalize", "to": "district"},
-    ),
-    Detector(
-        name="person_name",
-        label_zh="姓名",
-        label_en="Person name",
-        personal=True,
-        pattern="^([" + _HAN + "]{2,4}|[" + _HAN + "]{1,6}[·•][" + _HAN + "]{1,8})$",
-        validate=is_person_name,
-        hints=("姓名", "联系人", "负责人", "法定代表人", "经营者", "person_name", "real_name", "full_name"),
-        confidence=0.95,
-        needs_hint=True,
-        suggested_rule={"kind": "mask", "keep_first": 1, "keep_last": 0},
-    ),
+    *VALUE_DETECTORS,
 )
 
 for _detector in BUILTIN:

@@ -2,13 +2,16 @@
 
 Every cell is one of: a valid value of some detector's kind, a near miss (bad checksum ID, impossible
 birth date, 11-digit non-mobile number, Luhn failure, malformed e-mail / passport / plate / IP, an
-address without a house number), or plain text / numbers. Columns mix the kinds, so a detector also
-has to leave the other kinds alone. `truth[column][row]` names the detector a cell belongs to (None
-for near misses and plain values).
+address without a house number or with a document number, a place or organization where a name could
+be, a word ending in 族 that is no ethnic group, a party or a religious body instead of a person's
+membership or belief, a short or one-letter "sequence", a file that is no image), or plain text /
+numbers. Columns mix the kinds, so a detector also has to leave the other kinds alone.
+`truth[column][row]` names the detector a cell belongs to (None for near misses and plain values).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import random
 from collections.abc import Callable
@@ -17,6 +20,8 @@ from pathlib import Path
 
 from stdnum import luhn
 from stdnum.cn import ric, uscc
+
+from publicdata.privacy.lexicon import ETHNIC_GROUPS, POLITICAL_STATUS, RELIGIONS
 
 AREAS = ("310101", "310104", "310115", "310151", "110101", "440305", "620102", "510104", "410102")
 MOBILE_PREFIXES = (
@@ -181,16 +186,171 @@ def bad_ipv6(rng: random.Random) -> str:
 
 
 def address(rng: random.Random) -> str:
+    if rng.random() < 0.3:  # an administrative prefix and a numbered detail, no road
+        n, m = rng.randint(1, 40), rng.randint(101, 2404)
+        return rng.choice(
+            (
+                f"上海市浦东新区张江镇中心村{rng.randint(1, 9)}组{n}号",
+                f"上海市闵行区莘庄镇莘建小区{n}号楼{m}室",
+                f"上海市黄浦区外滩{n}号",
+                f"江苏省苏州市昆山市花桥镇{n}幢{m}室",
+                f"崇明区陈家镇{n}号",
+            )
+        )
     road = rng.choice(("南京东路", "淮海中路", "世纪大道", "长宁路", "漕溪北路"))
     return f"上海市{rng.choice(('黄浦区', '徐汇区', '浦东新区'))}{road}{rng.randint(1, 2000)}号"
 
 
 def bad_address(rng: random.Random) -> str:
-    return rng.choice(("南京东路", "黄浦区人民政府", "世纪大道沿线", "第12号"))
+    return rng.choice(
+        (
+            "南京东路",
+            "黄浦区人民政府",
+            "世纪大道沿线",
+            "第12号",
+            "上海市2号线",  # a metro line
+            f"上海市人民政府令第{rng.randint(1, 99)}号",  # document numbers
+            f"沪府发〔2023〕{rng.randint(1, 99)}号",
+            f"阳光小区{rng.randint(1, 9)}号楼{rng.randint(101, 909)}室",  # no division
+            "浦东新区2024年度第1批",
+        )
+    )
 
 
 def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+COMPOUND = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐")
+SEPARATED = (
+    ("阿依古丽", "热依拉", "买买提", "艾力", "古丽娜尔", "帕提古丽", "阿不都"),
+    ("买买提", "艾买提", "吐尔逊", "阿不力孜", "热合曼", "玉素甫"),
+)
+
+
+def any_person_name(rng: random.Random) -> str:
+    """A name as a value alone must show it: common and compound surnames, ·-joined names."""
+    roll = rng.random()
+    if roll < 0.1:
+        return rng.choice(COMPOUND) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+    if roll < 0.15:
+        return rng.choice(SEPARATED[0]) + "·" + rng.choice(SEPARATED[1])
+    return person_name(rng)
+
+
+# Where an unlabeled column of names could hold something else: districts, places built like names,
+# stations, bodies, division names without their ending, common words, placeholders.
+NAME_TRAPS = (
+    "徐汇区", "浦东新区", "陆家嘴", "徐家汇", "曹家渡", "朱家角", "王家宅", "张江高科", "莘庄站", "周浦镇",
+    "上海市民政局", "东方医院", "杨浦公园", "华东师范大学", "黄浦", "金山", "昆山", "黄河", "高速", "方案",
+    "不详", "未知", "陈家镇", "林业局", "高科技园区",
+)  # fmt: skip
+# A column of places and bodies (no names): Shanghai towns and stations, some read alone like names
+# (张江, 周浦, 马陆), parties and religious bodies, words ending in 族.
+PLACES = (
+    "张江", "周浦", "马陆", "金桥", "唐镇", "高桥", "川沙", "三林", "北蔡", "花木", "惠南", "航头", "新场",
+    "康桥", "合庆", "曹路", "祝桥", "泥城", "书院", "万祥", "老港", "大团", "宣桥", "外滩", "豫园", "静安寺",
+    "人民广场", "五角场", "龙华", "七宝", "虹桥", "江湾", "徐泾", "朱家角", "练塘", "金泽", "枫泾", "亭林",
+    "张堰", "廊下", "佘山", "泗泾", "九亭", "洞泾", "罗店", "顾村", "大场", "庙行", "淞南", "高境", "月浦",
+    "杨行", "罗泾", "南翔", "安亭", "江桥", "外冈", "华亭", "徐行", "上海市民政局", "中国共产党", "九三学社",
+    "共青团上海市委", "佛教协会", "天主教堂", "上班族", "水族馆", "少数民族", "东方明珠塔", "世纪公园",
+)  # fmt: skip
+
+
+def ethnic_group(rng: random.Random, *, bare: bool = False) -> str:
+    value = "汉族" if rng.random() < 0.4 else rng.choice(ETHNIC_GROUPS)
+    return value[:-1] if bare else value
+
+
+ETHNIC_TRAPS = (
+    "上班族", "月光族", "追星族", "打工族", "水族馆", "少数民族", "民族", "穿青人", "摩梭人", "犹太族",
+    "汉字", "汉服", "家族", "贵族", "不详", "其他",
+)  # fmt: skip
+
+
+def political_status(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.5:
+        return rng.choice(("群众", "中共党员", "共青团员"))
+    return rng.choice(POLITICAL_STATUS)
+
+
+POLITICAL_TRAPS = (
+    "中国共产党", "共青团", "民革", "民盟", "九三学社", "党支部", "中共上海市委", "党员活动室",
+    "党群服务中心", "人民群众",
+)  # fmt: skip
+
+
+def religion(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(("无宗教信仰", "无", "不信教"))  # still a statement about a belief
+    return rng.choice(RELIGIONS)
+
+
+RELIGION_TRAPS = (
+    "佛教协会", "道观", "天主教堂", "基督教青年会", "佛山", "伊斯兰风味", "宗教事务局", "佛学院", "寺庙",
+    "未填写",
+)  # fmt: skip
+
+
+def dna_sequence(rng: random.Random) -> str:
+    sequence = "".join(rng.choice("ACGT") for _ in range(rng.randint(20, 160)))
+    if rng.random() < 0.2:
+        at = rng.randrange(len(sequence))
+        sequence = sequence[:at] + "N" + sequence[at + 1 :]
+    if rng.random() < 0.2:
+        sequence = sequence.lower()
+    return f"样本序列：{sequence}" if rng.random() < 0.2 else sequence
+
+
+def bad_dna_sequence(rng: random.Random) -> str:
+    return rng.choice(
+        (
+            "".join(rng.choice("ACGT") for _ in range(rng.randint(4, 19))),  # too short
+            "A" * rng.randint(20, 60),  # one base
+            "AT" * rng.randint(10, 30),  # two bases
+            "ACGT" + "N" * rng.randint(16, 40),  # mostly unknown
+            "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ",  # a protein
+            f"rs{rng.randint(1000, 9999999)} CT",  # a genotype call: too short to tell
+            "-".join("".join(rng.choice("ACGT") for _ in range(10)) for _ in range(3)),  # short runs
+        )
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def photo(rng: random.Random) -> str:
+    payload = bytes(rng.randrange(256) for _ in range(rng.randint(60, 120)))
+    kind = rng.randrange(5)
+    if kind == 0:
+        extension = rng.choice(("jpg", "png", "JPEG"))
+        return f"photos/{rng.randint(2018, 2026)}/p_{rng.randint(1, 999999):06d}.{extension}"
+    if kind == 1:
+        return f"https://img.example.cn/face/{rng.randint(1, 99999)}.{rng.choice(('webp', 'png'))}"
+    if kind == 2:
+        return "data:image/jpeg;base64," + _b64(b"\xff\xd8\xff\xe0" + payload)
+    if kind == 3:
+        return _b64(b"\x89PNG\r\n\x1a\n" + payload)
+    return _b64(b"FMR\x00 20\x00" + payload)  # an ISO/IEC 19794-2 fingerprint template
+
+
+def bad_photo(rng: random.Random) -> str:
+    payload = bytes(rng.randrange(256) for _ in range(rng.randint(60, 120)))
+    return rng.choice(
+        (
+            f"p_{rng.randint(1, 9999)}.txt",
+            "附件.pdf",
+            "data:text/plain;base64,SGVsbG8=",
+            _b64(b"PK\x03\x04" + payload),  # a zip archive
+            "image/jpeg",
+            ".jpg",
+            "未上传",
+            "照片已收集",
+        )
+    )
 
 
 def plain(rng: random.Random) -> str:
@@ -223,12 +383,32 @@ KINDS: dict[str, tuple[Maker, Maker]] = {
 }
 
 
+# The columns for the value-level detectors: (name, detector, maker of a valid value, near misses,
+# share of valid values). The column names carry no hint except where the detector is tested by label.
+def _value_columns() -> tuple[tuple[str, str, Maker, tuple[str, ...] | Maker, float], ...]:
+    return (
+        ("值班", "person_name", any_person_name, NAME_TRAPS, 0.88),  # names by value alone
+        ("地点", "", any_person_name, PLACES, 0.0),  # places only: no names
+        ("民族", "ethnicity", lambda r: ethnic_group(r, bare=r.random() < 0.05), ETHNIC_TRAPS, 0.9),
+        ("分类", "ethnicity", ethnic_group, ETHNIC_TRAPS, 0.85),  # ethnic groups by value alone
+        ("政治面貌", "political_status", political_status, POLITICAL_TRAPS, 0.9),
+        ("宗教信仰", "religion", religion, RELIGION_TRAPS, 0.85),
+        ("样本", "genetic", dna_sequence, bad_dna_sequence, 0.6),
+        ("照片", "photo_biometric", photo, bad_photo, 0.6),
+    )
+
+
 def generate(rows: int = 2000, *, seed: int = 20261123) -> GroundTruth:
     """Columns `mixed_1..3` (any kind, valid or near miss, or plain), `证件号码` (IDs and traps),
-    `联系电话` (mobiles, landlines, traps) and `姓名` (person names, by label)."""
+    `联系电话` (mobiles, landlines, traps), `姓名` (person names, by label), then one column per
+    value-level detector (`_value_columns`: names without a label, a column of places, ethnic groups
+    with and without the label, political status, religion, DNA sequences, photos), drawn from their
+    own random generator so that the first columns stay as they were."""
     rng = random.Random(seed)
+    values = random.Random(seed + 1)
     kinds = list(KINDS)
-    header = ["mixed_1", "mixed_2", "mixed_3", "证件号码", "联系电话", "姓名"]
+    specs = _value_columns()
+    header = ["mixed_1", "mixed_2", "mixed_3", "证件号码", "联系电话", "姓名", *(c[0] for c in specs)]
     truth: dict[str, list[str | None]] = {h: [] for h in header}
     out: list[list[str]] = []
 
@@ -265,5 +445,12 @@ def generate(rows: int = 2000, *, seed: int = 20261123) -> GroundTruth:
         else:
             row.append(rng.choice(("", "N/A", "-")))
             truth["姓名"].append(None)
+        for column, kind, good, bad, share in specs:
+            if values.random() < share:
+                row.append(good(values))
+                truth[column].append(kind or None)
+            else:
+                row.append(values.choice(bad) if isinstance(bad, tuple) else bad(values))
+                truth[column].append(None)
         out.append(row)
     return GroundTruth(header, out, truth)

@@ -38,6 +38,15 @@ class Detector:
     - `value_pattern`: optionally, RE2 for a value that is exactly one candidate (group 1 of `pattern`
       spanning the whole value): with `sql_validate`, such values are validated whole, without
       extracting candidates (the common case of a column of IDs).
+    - `by_value`: candidates are whole values (names, categories): the scan validates each distinct
+      value once (a GROUP BY in DuckDB, hits summed over its count), never once per row.
+      `validate_hinted`, optionally, replaces `validate` in columns with a hint (the label already says
+      what the values are: 姓名 accepts any 2–4 Han characters, 民族 also the bare 汉 or 回). Without a
+      hint, a column is reported only when at least `column_min_values` distinct values are valid and
+      they are at least `column_share` of its distinct non-empty values (a column of names, not a
+      column of places with a few name-like ones). With `personal_if_repeated`, the hits are personal
+      only when some valid value occurs more than once: a column listing each ethnic group once is the
+      dimension of a statistics table, not a fact about persons.
     - `chance_rate`: how often a random candidate passes the validator (1/11 for a mod-11 check
       digit, 1/10 for Luhn). A column where at least MIN_CANDIDATES candidates pass at most twice that
       often holds some other code that sometimes checks out by chance (permit numbers built from an
@@ -59,6 +68,11 @@ class Detector:
     sql_validate: Callable[[str], str] | None = None
     sql_key: Callable[[str], str] | None = None
     value_pattern: str | None = None
+    by_value: bool = False
+    validate_hinted: Callable[[str], bool] | None = None
+    column_share: float = 0.0
+    column_min_values: int = 1
+    personal_if_repeated: bool = False
     suggested_rule: Mapping[str, Any] = field(default_factory=lambda: {"kind": "mask"})
 
 

@@ -9,6 +9,11 @@
 2. Cells with candidates inside longer text are validated by extraction (`regexp_extract_all(…, 1)`):
    in SQL for those detectors, otherwise streamed in batches to the Python validator (checksums,
    dates, ranges) with a bounded cache. Memory stays bounded by the batch size.
+3. Detectors of whole values (`Detector.by_value`: person names, ethnic group, political status,
+   religion) get the column's distinct candidates with their counts (one GROUP BY): each distinct
+   value is validated once in Python, and an unlabeled column is reported only when enough of its
+   distinct values are valid (`column_share`). The first batch of distinct values, in hash order,
+   decides early for columns that are clearly of another kind.
 
 Reports never contain raw values: examples are masked (`model.mask_value`).
 """
@@ -107,6 +112,87 @@ def _validated(
                 if len(examples) < MAX_EXAMPLES and found not in examples:
                     examples.append(found)
     return hits, seen, examples
+
+
+@dataclass
+class _ValueCounts:
+    """A by-value detector's result in one column (see `_validated_values`)."""
+
+    hits: int = 0  # cells holding a valid value
+    seen: int = 0  # cells holding a candidate
+    examples: tuple[str, ...] = ()
+    repeated: bool = False  # some valid value occurs in more than one cell
+    reported: bool = False  # the column passes the detector's share rule (always, with a hint)
+
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, source: str, expr: str) -> int:
+    row = con.execute(
+        f"SELECT count(DISTINCT trim({expr})) FROM {source} WHERE trim({expr}) <> ''"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _validated_values(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    expr: str,
+    det: Detector,
+    is_hinted: bool,
+    rows: set[int] | None = None,
+) -> _ValueCounts:
+    """A by-value detector over the distinct candidates of a column (group 1 of its pattern, with
+    their cell counts): each distinct value validated once — with `validate_hinted` in a column with
+    a hint — and, without a hint, the share rule: at least `column_min_values` valid distinct values
+    making at least `column_share` of the column's distinct non-empty values. With `rows`, the row
+    numbers of the hit cells are added to it."""
+    pattern = quote_literal(det.pattern)
+    validate = det.validate_hinted if is_hinted and det.validate_hinted is not None else det.validate
+    candidate = f"regexp_extract({expr}, {pattern}, 1)"
+    cursor = con.execute(
+        f"SELECT v, n, count(*) OVER () FROM (SELECT v, count(*) AS n FROM (SELECT {candidate} AS v "
+        f"FROM {source} WHERE regexp_matches({expr}, {pattern})) GROUP BY v) ORDER BY hash(v), v"
+    )
+    out = _ValueCounts()
+    valid: list[str] = []
+    distinct_seen = 0
+    column_distinct: int | None = None
+    while True:
+        batch = cursor.fetchmany(BATCH)
+        if not batch:
+            break
+        for value, count, _distinct in batch:
+            distinct_seen += 1
+            out.seen += int(count)
+            if validate(value):
+                valid.append(value)
+                out.hits += int(count)
+                out.repeated = out.repeated or int(count) > 1
+        if not is_hinted and distinct_seen == len(batch) and distinct_seen < int(batch[0][2]):
+            # First batch of a large column: stop when even its share of valid values, extrapolated
+            # to all candidates, falls well short of the detector's share.
+            column_distinct = _distinct_values(con, source, expr)
+            estimate = len(valid) / distinct_seen * int(batch[0][2])
+            if estimate < det.column_share * column_distinct / 2:
+                return _ValueCounts(seen=out.seen)
+    if not valid:
+        return out
+    if is_hinted:
+        out.reported = True
+    elif len(valid) >= det.column_min_values:
+        if column_distinct is None:
+            column_distinct = _distinct_values(con, source, expr)
+        out.reported = len(valid) >= det.column_share * column_distinct
+    if not out.reported:
+        return out
+    out.examples = tuple(valid[:MAX_EXAMPLES])
+    if rows is not None:
+        found = con.execute(
+            f"SELECT file_row_number FROM {source} WHERE regexp_matches({expr}, {pattern}) "
+            f"AND list_contains($1, {candidate})",
+            [valid],
+        ).fetchall()
+        rows.update(int(r[0]) for r in found)
+    return out
 
 
 @dataclass
@@ -223,6 +309,21 @@ def _finding(
     # Findings that cannot block publication (company codes, public hotlines …) are estimated from a
     # sample of candidates; personal ones are always validated in full.
     sample = None if personal or rows is not None or candidates is None else NON_PERSONAL_SAMPLE
+    if det.by_value:
+        by_value = _validated_values(con, source, expr, det, is_hinted, rows)
+        if not by_value.reported or by_value.hits == 0:
+            if rows is not None:
+                rows.clear()
+            return None
+        return Finding(
+            column=name,
+            detector=det.name,
+            hits=by_value.hits,
+            non_null=non_null,
+            personal=personal and (by_value.repeated or not det.personal_if_repeated),
+            confidence=max(det.confidence, 0.95) if is_hinted else det.confidence,
+            examples=tuple(mask_value(e) for e in by_value.examples),
+        )
     if use_sql and det.sql_validate is not None:
         hits, seen, examples = _validated_sql(con, source, expr, det, rows, counts)
         sample = None
@@ -345,14 +446,23 @@ def scan_parquet(
         for i, (name, _expr, numeric) in enumerate(scanned)
     }
     # Pass 1, one query: per column, non-null values and values matching ANY applicable detector's
-    # pattern (one RE2 automaton for the union). Pass 2, one query per column with such values, on
-    # those rows only: per detector, candidate cells; for detectors validated in SQL, values that are
-    # one candidate with their hits (no extraction), and cells with candidates inside longer text.
+    # pattern (one RE2 automaton for the union), and for each by-value detector (anchored whole-value
+    # patterns, cheap alone) its own count. Pass 2, one query per column with union matches, on those
+    # rows only: per detector, candidate cells; for detectors validated in SQL, values that are one
+    # candidate with their hits (no extraction), and cells with candidates inside longer text.
+    # By-value detectors need no pass 2: their distinct values are validated in `_finding`.
+    order = {d.name: k for k, d in enumerate(dets)}
     parts = ["count(*)"]
     for i, column in enumerate(scanned):
         parts.append(f"count({quote_ident(column[0])})")
-        if applicable[i]:
-            parts.append(f"coalesce(count_if(regexp_matches({_text(column)}, {_union(applicable[i])})), 0)")
+        extracting = [d for d in applicable[i] if not d.by_value]
+        if extracting:
+            parts.append(f"coalesce(count_if(regexp_matches({_text(column)}, {_union(extracting)})), 0)")
+        parts += [
+            f"coalesce(count_if(regexp_matches({_text(column)}, {quote_literal(d.pattern)})), 0)"
+            for d in applicable[i]
+            if d.by_value
+        ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
     values = [int(v) for v in row]
@@ -361,9 +471,13 @@ def scan_parquet(
     found: list[tuple[int, Detector, int | None, _SqlCounts | None]] = []
     for i, column in enumerate(scanned):
         non_null[i] = values.pop(0)
-        if applicable[i] and values.pop(0):
-            pairs = _candidates(con, source, column, applicable[i])
-            found += [(i, det, candidates, counts) for det, candidates, counts in pairs]
+        extracting = [d for d in applicable[i] if not d.by_value]
+        pairs = _candidates(con, source, column, extracting) if extracting and values.pop(0) else []
+        for d in applicable[i]:
+            if d.by_value and (cells := values.pop(0)):
+                pairs.append((d, cells, None))
+        pairs.sort(key=lambda pair: order[pair[0].name])
+        found += [(i, det, candidates, counts) for det, candidates, counts in pairs]
     findings: list[Finding] = []
     for i, det, candidates, counts in found:
         name = scanned[i][0]
