@@ -126,37 +126,31 @@ _DIVISION_SUFFIXES = (
 _PLACEHOLDER_DIVISIONS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
+def _named_divisions() -> list[str]:
+    from publicdata.reference.divisions import all_divisions
+
+    return [d.name for d in all_divisions() if d.name not in _PLACEHOLDER_DIVISIONS]
+
+
 @cache
 def division_names() -> frozenset[str]:
     """Full names of every province, city and county-level division in the NBS table, at least three
     characters long (two-character ones such as 城区 or 郊区 are also ordinary words)."""
-    from publicdata.reference.divisions import _tables
+    return frozenset(n for n in _named_divisions() if len(n) >= 3)
 
-    tables = _tables()
-    names = {d.name for group in (tables.provinces, tables.cities, tables.counties) for d in group.values()}
-    return frozenset(n for n in names if len(n) >= 3 and n not in _PLACEHOLDER_DIVISIONS)
+
+def _stem(name: str) -> str:
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
 
 
 @cache
 def division_stems() -> frozenset[str]:
     """Division names without their administrative ending (黄浦, 浦东, 徐汇, 昆山), two characters or
     more: written alone they name places, not people."""
-    from publicdata.reference.divisions import _tables
-
-    tables = _tables()
-    stems: set[str] = set()
-    for group in (tables.provinces, tables.cities, tables.counties):
-        for d in group.values():
-            if d.name in _PLACEHOLDER_DIVISIONS:
-                continue
-            stem = d.name
-            for suffix in _DIVISION_SUFFIXES:
-                if stem.endswith(suffix) and len(stem) - len(suffix) >= 2:
-                    stem = stem[: -len(suffix)]
-                    break
-            if len(stem) >= 2:
-                stems.add(stem)
-    return frozenset(stems)
+    return frozenset(stem for stem in map(_stem, _named_divisions()) if len(stem) >= 2)
 
 
 _PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})

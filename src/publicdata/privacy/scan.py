@@ -311,9 +311,7 @@ def _finding(
     sample = None if personal or rows is not None or candidates is None else NON_PERSONAL_SAMPLE
     if det.by_value:
         by_value = _validated_values(con, source, expr, det, is_hinted, rows)
-        if not by_value.reported or by_value.hits == 0:
-            if rows is not None:
-                rows.clear()
+        if not by_value.reported:  # rows are only added for a reported column
             return None
         return Finding(
             column=name,

@@ -12,8 +12,10 @@ a place or a word.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
+from publicdata.privacy import lexicon
 from publicdata.privacy.model import Detector
 
 _HAN = r"\x{4e00}-\x{9fa5}"
@@ -42,22 +44,16 @@ _ADMIN_DETAIL_RE2 = (
 
 @cache
 def _division_names_sql() -> str:
-    from publicdata.privacy.lexicon import division_names
-
-    return "(?:" + "|".join(sorted(division_names())) + ")"
+    return "(?:" + "|".join(sorted(lexicon.division_names())) + ")"
 
 
 @cache
 def _division_name_lengths() -> tuple[int, ...]:
-    from publicdata.privacy.lexicon import division_names
-
-    return tuple(sorted({len(n) for n in division_names()}))
+    return tuple(sorted({len(n) for n in lexicon.division_names()}))
 
 
 def _has_division_name(text: str) -> bool:
-    from publicdata.privacy.lexicon import division_names
-
-    names = division_names()
+    names = lexicon.division_names()
     lengths = _division_name_lengths()
     return any(text[i : i + n] in names for i in range(len(text)) for n in lengths)
 
@@ -85,19 +81,14 @@ _NAME_HAN = re.compile("[" + _HAN_PY + "]{2,4}")
 _SEPARATED_NAME = re.compile("[" + _HAN_PY + "]{1,6}[·•][" + _HAN_PY + "]{1,8}")
 
 
-@cache
-def _surnames() -> tuple[frozenset[str], frozenset[str]]:
-    from publicdata.privacy.lexicon import COMPOUND_SURNAMES, SINGLE_SURNAMES
-
-    return frozenset(SINGLE_SURNAMES), frozenset(COMPOUND_SURNAMES)
+_SINGLE_SURNAMES = frozenset(lexicon.SINGLE_SURNAMES)
+_COMPOUND_SURNAMES = frozenset(lexicon.COMPOUND_SURNAMES)
 
 
 def is_person_name(value: str) -> bool:
     """In a column labelled as names (姓名, 联系人, …), a 2–4 character Han value (or a ·-joined
     transliterated name: the detector's pattern) that is not a placeholder (不详, 未知 …)."""
-    from publicdata.privacy.lexicon import NOT_NAMES
-
-    return value.strip() not in NOT_NAMES
+    return value.strip() not in lexicon.NOT_NAMES
 
 
 def is_name_value(value: str) -> bool:
@@ -109,8 +100,6 @@ def is_name_value(value: str) -> bool:
 
     A value alone can still be a place (张江, 周浦): the scan reports a column only when most of its
     distinct values read as names (`Detector.column_share`)."""
-    from publicdata.privacy import lexicon
-
     text = value.strip()
     if text[-1:] in lexicon.PLACE_ENDINGS or text.endswith(lexicon.LONG_ENDINGS):
         return False
@@ -118,11 +107,10 @@ def is_name_value(value: str) -> bool:
         return True
     if _NAME_HAN.fullmatch(text) is None or text in lexicon.NOT_NAMES:
         return False
-    single, compound = _surnames()
-    if text[:2] in compound:
+    if text[:2] in _COMPOUND_SURNAMES:
         if len(text) == 2:
             return False  # a surname alone
-    elif len(text) == 4 or text[0] not in single:
+    elif len(text) == 4 or text[0] not in _SINGLE_SURNAMES:
         return False
     if len(text) == 3 and text[1] == "家" and text[2] in lexicon.JIA_PLACE_ENDINGS:
         return False
@@ -134,61 +122,67 @@ def is_name_value(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@cache
-def _ethnic_values() -> tuple[frozenset[str], frozenset[str]]:
-    """(full names incl. GB 3304 codes 97/98, bare names without 族)."""
-    from publicdata.privacy.lexicon import ETHNIC_GROUPS, ETHNIC_OTHER
+def _one_of(values: frozenset[str]) -> Callable[[str], bool]:
+    """A validator accepting exactly `values` (surrounding blanks ignored)."""
 
-    return frozenset(ETHNIC_GROUPS) | frozenset(ETHNIC_OTHER), frozenset(g[:-1] for g in ETHNIC_GROUPS)
+    def check(value: str) -> bool:
+        return value.strip() in values
 
-
-def is_ethnic_group(value: str) -> bool:
-    """One of the 56 ethnic groups by its GB 3304 name (汉族, 维吾尔族 …) or 外国血统中国籍人士."""
-    return value.strip() in _ethnic_values()[0]
+    return check
 
 
-def is_ethnic_group_labelled(value: str) -> bool:
-    """In a column labelled 民族: also the bare names (汉, 回, 蒙古), which alone name other things."""
-    text = value.strip()
-    full, bare = _ethnic_values()
-    return text in full or text in bare
+# Ethnic groups: the 56 of GB 3304 by name (汉族, 维吾尔族 …) and codes 97/98 (外国血统中国籍人士 …);
+# in a column labelled 民族 also the bare names (汉, 回, 蒙古), which alone name other things.
+_ETHNIC = frozenset(lexicon.ETHNIC_GROUPS) | frozenset(lexicon.ETHNIC_OTHER)
+_ETHNIC_BARE = frozenset(g[:-1] for g in lexicon.ETHNIC_GROUPS)
+is_ethnic_group = _one_of(_ETHNIC)
+is_ethnic_group_labelled = _one_of(_ETHNIC | _ETHNIC_BARE)
+# GB/T 4762 political status (中共党员, 共青团员, 民盟盟员 … 群众), full or short form: a person's
+# membership, not the party's name (中国共产党, 九三学社 are organizations).
+is_political_status = _one_of(frozenset(lexicon.POLITICAL_STATUS))
+# A religion or its believers (佛教, 伊斯兰教, 基督徒 …); in a column labelled as a person's belief
+# also 无宗教信仰, 不信教, 无 …
+_RELIGIONS = frozenset(lexicon.RELIGIONS)
+is_religion = _one_of(_RELIGIONS)
+is_religion_labelled = _one_of(_RELIGIONS | frozenset(lexicon.NO_RELIGION))
 
 
-@cache
-def _political_values() -> frozenset[str]:
-    from publicdata.privacy.lexicon import POLITICAL_STATUS
-
-    return frozenset(POLITICAL_STATUS)
-
-
-def is_political_status(value: str) -> bool:
-    """A GB/T 4762 political-status value (中共党员, 共青团员, 民盟盟员 … 群众), full or short form —
-    a person's membership, not the party's name (中国共产党, 九三学社 are organizations)."""
-    return value.strip() in _political_values()
-
-
-@cache
-def _religion_values() -> tuple[frozenset[str], frozenset[str]]:
-    from publicdata.privacy.lexicon import NO_RELIGION, RELIGIONS
-
-    return frozenset(RELIGIONS), frozenset(NO_RELIGION)
-
-
-def is_religion(value: str) -> bool:
-    """A religion or its believers (佛教, 伊斯兰教, 基督徒 …)."""
-    return value.strip() in _religion_values()[0]
-
-
-def is_religion_labelled(value: str) -> bool:
-    """In a column labelled as a person's belief: also 无宗教信仰, 不信教, 无 …"""
-    named, none = _religion_values()
-    return value.strip() in named or value.strip() in none
-
-
-def _whole_value_pattern(values: frozenset[str]) -> str:
-    """RE2 for a value that is exactly one of `values` (surrounding blanks allowed), longest first."""
-    alternatives = "|".join(sorted(values, key=lambda v: (-len(v), v)))
-    return r"^\s*(" + alternatives + r")\s*$"
+def _category(
+    name: str,
+    label_zh: str,
+    label_en: str,
+    *,
+    values: frozenset[str],
+    labelled: frozenset[str] | None = None,
+    hints: tuple[str, ...],
+    personal: bool = True,
+    personal_hints: tuple[str, ...] = (),
+) -> Detector:
+    """A personal sensitive category (SEC-4) of whole values, each distinct value validated once;
+    without a label, a column is reported when at least half of its distinct values are of the kind.
+    A column in which no value repeats lists the categories (各民族人口: a statistics table's
+    dimension) rather than describing persons: reported, but not personal. Few values, so a pseudonym
+    would be undone by trying them all: the suggested rule drops the column. `labelled`: the values
+    accepted in a column with a hint (default `values`)."""
+    every = values | (labelled or frozenset())
+    alternatives = "|".join(sorted(every, key=lambda v: (-len(v), v)))  # longest first
+    return Detector(
+        name=name,
+        label_zh=label_zh,
+        label_en=label_en,
+        personal=personal,
+        pattern=r"^\s*(" + alternatives + r")\s*$",
+        validate=_one_of(values),
+        validate_hinted=_one_of(every) if labelled else None,
+        hints=hints,
+        personal_hints=personal_hints,
+        confidence=0.9,
+        by_value=True,
+        column_share=0.5,
+        column_min_values=2,
+        personal_if_repeated=True,
+        suggested_rule={"kind": "drop"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,61 +255,16 @@ VALUE_DETECTORS: tuple[Detector, ...] = (
         column_min_values=5,
         suggested_rule={"kind": "mask", "keep_first": 1, "keep_last": 0},
     ),
-    # Personal sensitive categories (SEC-4). Whole values, each distinct value validated once; without
-    # a label, a column is reported when at least half of its distinct values are of the kind. A column
-    # in which no value repeats lists the categories (各民族人口: a statistics table's dimension) rather
-    # than describing persons: reported, but not personal. Few values, so a pseudonym would be undone
-    # by trying them all: the suggested rule drops the column.
-    Detector(
-        name="ethnicity",
-        label_zh="民族",
-        label_en="Ethnic group",
-        personal=True,
-        pattern=_whole_value_pattern(_ethnic_values()[0] | _ethnic_values()[1]),
-        validate=is_ethnic_group,
-        validate_hinted=is_ethnic_group_labelled,
-        hints=("民族", "ethnic", "minzu"),
-        confidence=0.9,
-        by_value=True,
-        column_share=0.5,
-        column_min_values=2,
-        personal_if_repeated=True,
-        suggested_rule={"kind": "drop"},
-    ),
-    Detector(
-        name="political_status",
-        label_zh="政治面貌",
-        label_en="Political affiliation",
-        personal=True,
-        pattern=_whole_value_pattern(_political_values()),
-        validate=is_political_status,
-        hints=("政治面貌", "党派", "political", "party"),
-        confidence=0.9,
-        by_value=True,
-        column_share=0.5,
-        column_min_values=2,
-        personal_if_repeated=True,
-        suggested_rule={"kind": "drop"},
-    ),
-    Detector(
-        name="religion",
-        label_zh="宗教信仰",
-        label_en="Religious belief",
-        # Personal when the label says it is a person's belief: a list of places of worship has a
-        # column of religions too (宗教类别), and is published by law.
-        personal=False,
-        pattern=_whole_value_pattern(_religion_values()[0] | _religion_values()[1]),
-        validate=is_religion,
-        validate_hinted=is_religion_labelled,
-        hints=("宗教", "信仰", "信教", "religion", "faith", "belief"),
-        personal_hints=("宗教信仰", "信仰", "信教", "religion", "faith", "belief"),
-        confidence=0.9,
-        by_value=True,
-        column_share=0.5,
-        column_min_values=2,
-        personal_if_repeated=True,
-        suggested_rule={"kind": "drop"},
-    ),
+    _category("ethnicity", "民族", "Ethnic group", values=_ETHNIC, labelled=_ETHNIC_BARE,
+              hints=("民族", "ethnic", "minzu")),
+    _category("political_status", "政治面貌", "Political affiliation",
+              values=frozenset(lexicon.POLITICAL_STATUS), hints=("政治面貌", "党派", "political", "party")),
+    # Personal when the label says it is a person's belief: a list of places of worship has a column
+    # of religions too (宗教类别), and is published by law.
+    _category("religion", "宗教信仰", "Religious belief", values=_RELIGIONS,
+              labelled=frozenset(lexicon.NO_RELIGION), personal=False,
+              hints=("宗教", "信仰", "信教", "religion", "faith", "belief"),
+              personal_hints=("宗教信仰", "信仰", "信教", "religion", "faith", "belief")),
     Detector(
         name="genetic",
         label_zh="基因信息",

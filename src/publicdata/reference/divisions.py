@@ -68,6 +68,12 @@ def _tables() -> _Tables:
     return _Tables(provinces=provinces, cities=cities, counties=counties)
 
 
+def all_divisions() -> tuple[Division, ...]:
+    """Every province, city and county-level division of the table."""
+    tables = _tables()
+    return (*tables.provinces.values(), *tables.cities.values(), *tables.counties.values())
+
+
 def _normalize(code: str) -> str:
     code = (code or "").strip()
     if len(code) == 6 and code.isdigit():
